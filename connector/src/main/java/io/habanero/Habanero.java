@@ -1,0 +1,255 @@
+package io.habanero;
+
+import io.habanero.internal.ChangesetService;
+import io.habanero.internal.Errors;
+import io.habanero.internal.Ids;
+import io.habanero.internal.Validation;
+import io.habanero.internal.credentials.StsCredentials;
+import io.habanero.internal.warehouse.Warehouse;
+import io.habanero.internal.warehouse.WorkingLocations;
+import io.habanero.model.ChangeType;
+import io.habanero.model.ChangesetSummary;
+import io.habanero.model.CreateChangesetRequest;
+import io.habanero.model.CreateChangesetResponse;
+import io.habanero.model.FormatType;
+import io.habanero.model.GetChangesetRequest;
+import io.habanero.model.GetProgrammaticAccessCredentialsRequest;
+import io.habanero.model.GetProgrammaticAccessCredentialsResponse;
+import io.habanero.model.GetWorkingLocationRequest;
+import io.habanero.model.GetWorkingLocationResponse;
+import io.habanero.model.ListChangesetsRequest;
+import io.habanero.model.ListChangesetsResponse;
+import io.habanero.model.LocationType;
+import io.habanero.model.UpdateChangesetRequest;
+import io.habanero.model.UpdateChangesetResponse;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The entry point: the FinSpace Data changeset operations on a Habanero warehouse.
+ *
+ * <pre>{@code
+ * try (Habanero h = Habanero.create(spark)) {
+ *   var loc = h.getWorkingLocation(new GetWorkingLocationRequest(LocationType.INGESTION));
+ *   // copy files to loc.s3Uri() ...
+ *   var cs = h.createChangeset(CreateChangesetRequest.builder()
+ *       .datasetId("trades").changeType(ChangeType.APPEND)
+ *       .s3SourcePath(loc.s3Uri()).formatType(FormatType.CSV).build()).changeset();
+ * }
+ * }</pre>
+ *
+ * <p>Settings come from options, then {@code spark.habanero.*} conf, then defaults (see {@link
+ * HabaneroSettings}). Errors are exceptions of the {@link io.habanero.errors.HabaneroException}
+ * family, each with its model category. Validation errors fail a call before anything is recorded;
+ * errors found while ingesting are recorded on the changeset as FAILED with {@code errorInfo}.
+ */
+public final class Habanero implements AutoCloseable {
+  private final SparkSession spark;
+  private final HabaneroSettings settings;
+  private final ChangesetService service;
+  private final WorkingLocations workingLocations;
+
+  private Habanero(SparkSession spark, HabaneroSettings settings) {
+    this.spark = spark;
+    this.settings = settings;
+    Warehouse warehouse = Warehouse.open(settings, spark.sessionState().newHadoopConf());
+    this.service = new ChangesetService(spark, settings, warehouse);
+    this.workingLocations = new WorkingLocations(warehouse);
+  }
+
+  /** Habanero on {@code spark}, with settings from its {@code spark.habanero.*} conf. */
+  public static Habanero create(SparkSession spark) {
+    return create(spark, Map.of());
+  }
+
+  /**
+   * Habanero on {@code spark}, with {@code options} taking precedence over the session conf.
+   *
+   * @param options settings by key, e.g. {@code warehouse}
+   * @throws io.habanero.errors.ValidationException if a setting is invalid
+   */
+  public static Habanero create(SparkSession spark, Map<String, String> options) {
+    return new Habanero(spark, HabaneroSettings.resolve(spark, options));
+  }
+
+  public HabaneroSettings settings() {
+    return settings;
+  }
+
+  public SparkSession spark() {
+    return spark;
+  }
+
+  ChangesetService service() {
+    return service;
+  }
+
+  /**
+   * GetProgrammaticAccessCredentials: temporary credentials from STS AssumeRole of the
+   * environment's {@code role-arn}.
+   *
+   * @throws io.habanero.errors.ValidationException if environmentId is missing, is not this
+   *     environment, durationInMinutes is outside 60..720, or the environment has no role
+   * @throws io.habanero.errors.AccessDeniedException if STS denies the role
+   * @throws io.habanero.errors.ThrottlingException if STS throttles
+   */
+  public GetProgrammaticAccessCredentialsResponse getProgrammaticAccessCredentials(
+      GetProgrammaticAccessCredentialsRequest request) {
+    String env = Ids.check("environmentId", request.environmentId());
+    if (!env.equals(settings.environmentId())) {
+      throw Errors.invalid(
+          "environmentId",
+          env,
+          "this Habanero is environment '" + settings.environmentId() + "'",
+          "pass --environment-id "
+              + settings.environmentId()
+              + " or configure "
+              + HabaneroSettings.Key.ENVIRONMENT_ID.confKey());
+    }
+    long minutes = Validation.checkDuration(request.durationInMinutes());
+    String role = settings.roleArn().orElseThrow(() -> Errors.noRole(env));
+    return new GetProgrammaticAccessCredentialsResponse(
+        StsCredentials.assume(settings, role, minutes), minutes);
+  }
+
+  /**
+   * GetWorkingLocation: a fresh, unique location under {@code <warehouse>/working/<type>/}.
+   *
+   * @param request the location type; null or a null type means INGESTION
+   * @return the location; {@code s3Uri} is accepted as {@code s3SourcePath}
+   */
+  public GetWorkingLocationResponse getWorkingLocation(GetWorkingLocationRequest request) {
+    LocationType type =
+        request == null || request.locationType() == null
+            ? LocationType.INGESTION
+            : request.locationType();
+    return workingLocations.create(type);
+  }
+
+  /**
+   * CreateChangeset: validates, records, ingests and waits for the end.
+   *
+   * @return the changeset, SUCCESS or FAILED with errorInfo
+   * @throws io.habanero.errors.ValidationException for invalid members (nothing is recorded)
+   * @throws io.habanero.errors.ResourceNotFoundException if the source path, or MODIFY's target,
+   *     does not exist
+   * @throws io.habanero.errors.ConflictException if clientToken was used for another request
+   */
+  public CreateChangesetResponse createChangeset(CreateChangesetRequest request) {
+    return createChangeset(request, ProgressListener.NONE);
+  }
+
+  /**
+   * As {@link #createChangeset(CreateChangesetRequest)}, reporting progress to {@code listener}.
+   */
+  public CreateChangesetResponse createChangeset(
+      CreateChangesetRequest request, ProgressListener listener) {
+    return new CreateChangesetResponse(submitChangeset(request, listener).await());
+  }
+
+  /**
+   * Validates and records the changeset, starts it in the background, and returns at once.
+   *
+   * @throws io.habanero.errors.HabaneroException as for {@link #createChangeset}
+   */
+  public ChangesetHandle submitChangeset(CreateChangesetRequest request) {
+    return submitChangeset(request, ProgressListener.NONE);
+  }
+
+  /** As {@link #submitChangeset(CreateChangesetRequest)}, reporting progress. */
+  public ChangesetHandle submitChangeset(
+      CreateChangesetRequest request, ProgressListener listener) {
+    ChangesetService.Submitted s = service.submit(request, listener);
+    return new ChangesetHandle(s.datasetId(), s.changesetId(), s.done(), this);
+  }
+
+  /**
+   * GetChangeset, in the later model's shape.
+   *
+   * @throws io.habanero.errors.ResourceNotFoundException if the dataset or changeset is unknown
+   */
+  public ChangesetSummary getChangeset(GetChangesetRequest request) {
+    return service.get(request.datasetId(), request.changesetId());
+  }
+
+  /**
+   * ListChangesets, oldest first, paginated.
+   *
+   * @throws io.habanero.errors.ValidationException if maxResults is outside 1..100 or nextToken is
+   *     not one this API returned
+   * @throws io.habanero.errors.ResourceNotFoundException if the dataset is unknown
+   */
+  public ListChangesetsResponse listChangesets(ListChangesetsRequest request) {
+    return service.list(request.datasetId(), request.maxResults(), request.nextToken());
+  }
+
+  /**
+   * UpdateChangeset: replaces the rows of changeset {@code changesetId} with a new source, as a
+   * MODIFY changeset, and waits for it to end.
+   *
+   * @return the new MODIFY changeset's id; its status is available from {@link #getChangeset}
+   */
+  public UpdateChangesetResponse updateChangeset(UpdateChangesetRequest request) {
+    return updateChangeset(request, ProgressListener.NONE);
+  }
+
+  /** As {@link #updateChangeset(UpdateChangesetRequest)}, reporting progress. */
+  public UpdateChangesetResponse updateChangeset(
+      UpdateChangesetRequest request, ProgressListener listener) {
+    Ids.check("changesetId", request.changesetId());
+    CreateChangesetRequest create =
+        CreateChangesetRequest.builder()
+            .datasetId(request.datasetId())
+            .changeType(ChangeType.MODIFY)
+            .sourceParams(request.sourceParams() == null ? Map.of() : request.sourceParams())
+            .formatParams(request.formatParams() == null ? Map.of() : request.formatParams())
+            .clientToken(request.clientToken())
+            .updatesChangesetId(request.changesetId())
+            .build();
+    ChangesetHandle h = submitChangeset(create, listener);
+    h.await();
+    return new UpdateChangesetResponse(h.changesetId(), h.datasetId());
+  }
+
+  /**
+   * Requests a stop of a PENDING or RUNNING changeset, from any process on the warehouse.
+   *
+   * @return the changeset, now STOP_REQUESTED (or already ended)
+   * @throws io.habanero.errors.ConflictException if it has already ended
+   */
+  public ChangesetSummary requestStop(String datasetId, String changesetId) {
+    return service.requestStop(datasetId, changesetId);
+  }
+
+  /**
+   * The dataset's current content.
+   *
+   * @throws io.habanero.errors.ResourceNotFoundException if the dataset is unknown
+   */
+  public Dataset<Row> readDataset(String datasetId) {
+    return service.read(datasetId, null, false);
+  }
+
+  /**
+   * The dataset as it was right after SUCCESS changeset {@code changesetId} (time travel).
+   *
+   * @throws io.habanero.errors.ResourceNotFoundException if the dataset or changeset is unknown
+   * @throws io.habanero.errors.ValidationException if the changeset is not SUCCESS
+   */
+  public Dataset<Row> readDataset(String datasetId, String changesetId) {
+    return service.read(datasetId, changesetId, false);
+  }
+
+  /** Waits for this process's running changesets, then releases threads. */
+  @Override
+  public void close() {
+    service.close();
+  }
+
+  /** Convenience for {@link FormatType} lookups from strings, case-insensitive. */
+  static FormatType format(String s) {
+    return FormatType.valueOf(s.toUpperCase(java.util.Locale.ROOT));
+  }
+}

@@ -1,0 +1,493 @@
+package io.habanero.internal;
+
+import io.habanero.HabaneroSettings;
+import io.habanero.ProgressListener;
+import io.habanero.errors.ConflictException;
+import io.habanero.errors.ResourceNotFoundException;
+import io.habanero.errors.ValidationException;
+import io.habanero.internal.changeset.ChangesetLog;
+import io.habanero.internal.changeset.ChangesetRecord;
+import io.habanero.internal.ingest.ChangesetRunner;
+import io.habanero.internal.ingest.DeltaCommit;
+import io.habanero.internal.ingest.SchemaRules;
+import io.habanero.internal.ingest.SourceFormat;
+import io.habanero.internal.ingest.SourceSnapshot;
+import io.habanero.internal.warehouse.Warehouse;
+import io.habanero.model.ChangeType;
+import io.habanero.model.Changeset;
+import io.habanero.model.ChangesetSummary;
+import io.habanero.model.CreateChangesetRequest;
+import io.habanero.model.FormatType;
+import io.habanero.model.IngestionStatus;
+import io.habanero.model.ListChangesetsResponse;
+import io.habanero.model.SourceType;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The changeset operations behind {@link io.habanero.Habanero}: validates requests before any work,
+ * records changesets durably, runs them on background threads and answers reads from the warehouse.
+ */
+public final class ChangesetService implements AutoCloseable {
+  private static final long TICK_MILLIS = 1000;
+  private static final long POLL_MILLIS = 250;
+
+  private final SparkSession spark;
+  private final HabaneroSettings settings;
+  private final Warehouse warehouse;
+  private final ChangesetLog log;
+  private final Map<String, ChangesetRunner> running = new ConcurrentHashMap<>();
+  private final ExecutorService workers;
+  private final ScheduledExecutorService ticker;
+  private volatile ChangesetRunner.Checkpoint checkpoint = ChangesetRunner.Checkpoint.NONE;
+
+  public ChangesetService(SparkSession spark, HabaneroSettings settings, Warehouse warehouse) {
+    this.spark = spark;
+    this.settings = settings;
+    this.warehouse = warehouse;
+    this.log =
+        new ChangesetLog(
+            warehouse, settings.leaseTimeoutMillis(), this::findCommit, running.keySet());
+    this.workers =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "habanero-changeset");
+              t.setDaemon(true);
+              return t;
+            });
+    this.ticker =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "habanero-ticker");
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  /** Test seam: observe or pause the runner at named points of its timeline. */
+  public void setCheckpoint(ChangesetRunner.Checkpoint checkpoint) {
+    this.checkpoint = checkpoint == null ? ChangesetRunner.Checkpoint.NONE : checkpoint;
+  }
+
+  public Warehouse warehouse() {
+    return warehouse;
+  }
+
+  public ChangesetLog log() {
+    return log;
+  }
+
+  private Configuration hadoopConf() {
+    return spark.sessionState().newHadoopConf();
+  }
+
+  /** A validated create request. */
+  private record Accepted(
+      CreateChangesetRequest request,
+      FormatType formatType,
+      SourceFormat format,
+      SourceSnapshot snapshot) {}
+
+  private Accepted validate(CreateChangesetRequest req) {
+    if (req == null) {
+      throw Errors.missing("request", "pass a CreateChangesetRequest");
+    }
+    String datasetId = Ids.check("datasetId", req.datasetId());
+    if (req.changeType() == null) {
+      throw Errors.missing("changeType", "set changeType to APPEND, REPLACE or MODIFY");
+    }
+    if (req.sourceType() != null && req.sourceType() != SourceType.S3) {
+      throw Errors.invalid("sourceType", req.sourceType().name(), "only S3 is supported", "use S3");
+    }
+    Validation.checkMap("sourceParams", req.sourceParams());
+    Validation.checkMap("formatParams", req.formatParams());
+    Validation.checkMap("tags", req.tags());
+    for (String k : req.sourceParams().keySet()) {
+      if (!k.equals("s3SourcePath") && !k.equals("sourceType")) {
+        throw Errors.unknownKeys(
+            "sourceParams", List.of(k), "an S3 source", List.of("s3SourcePath", "sourceType"));
+      }
+    }
+    String st = req.sourceParams().get("sourceType");
+    if (st != null && !st.trim().equalsIgnoreCase("S3")) {
+      throw Errors.invalid("sourceParams.sourceType", st, "only S3 is supported", "use S3");
+    }
+    String path = req.sourceParams().get("s3SourcePath");
+    if (path == null || path.isBlank()) {
+      throw Errors.missing(
+          "sourceParams.s3SourcePath",
+          "set it to the file or prefix to ingest, e.g. the s3Uri of a working location");
+    }
+    if (req.clientToken() != null) {
+      Validation.checkClientToken(req.clientToken());
+    }
+    FormatType formatType = SourceFormat.resolveFormatType(req.formatType(), req.formatParams());
+    SourceFormat format = SourceFormat.parse(formatType, req.formatParams());
+    if (req.changeType() == ChangeType.MODIFY) {
+      checkModifiable(datasetId, req.updatesChangesetId());
+    } else if (req.updatesChangesetId() != null) {
+      throw Errors.notAllowed(
+          "updatesChangesetId",
+          "is only for MODIFY, but changeType is " + req.changeType(),
+          "drop updatesChangesetId, or use changeType MODIFY");
+    }
+    SourceSnapshot snapshot = SourceSnapshot.list(path, hadoopConf());
+    snapshot.checkCompression(
+        format.compressionExtension(), req.formatParams().getOrDefault("compression", "none"));
+    return new Accepted(req, formatType, format, snapshot);
+  }
+
+  private void checkModifiable(String datasetId, String target) {
+    if (target == null || target.isBlank()) {
+      throw Errors.missing(
+          "updatesChangesetId",
+          "MODIFY replaces the rows of one earlier changeset; name it in updatesChangesetId");
+    }
+    Ids.check("updatesChangesetId", target);
+    if (!log.datasetExists(datasetId)) {
+      throw Errors.datasetNotFound(datasetId);
+    }
+    ChangesetRecord t =
+        log.find(datasetId, target).orElseThrow(() -> Errors.changesetNotFound(datasetId, target));
+    if (t.status != IngestionStatus.SUCCESS) {
+      throw Errors.notAllowed(
+          "updatesChangesetId",
+          "names changeset '"
+              + target
+              + "', which is "
+              + t.status
+              + "; only a SUCCESS changeset can be modified",
+          "name a SUCCESS changeset (see list-changesets)");
+    }
+    ChangesetLog.Retirement r = ChangesetLog.retirement(t, log.list(datasetId));
+    if (r.retired()) {
+      throw new ConflictException(
+          "updatesChangesetId '"
+              + target
+              + "' is already superseded"
+              + (r.updatedByChangesetId() != null
+                  ? " by MODIFY changeset '" + r.updatedByChangesetId() + "'"
+                  : " by a later REPLACE")
+              + ", so its rows are no longer in the dataset. Fix: modify the changeset that"
+              + " replaced it, or use APPEND.");
+    }
+  }
+
+  /** Validates, records PENDING and starts the ingestion; returns at once. */
+  public Submitted submit(CreateChangesetRequest req, ProgressListener listener) {
+    Accepted a = validate(req);
+    String datasetId = req.datasetId();
+    String fingerprint = fingerprint(req, a.formatType());
+    String changesetId = Ids.newId();
+    if (req.clientToken() != null) {
+      Optional<ChangesetLog.TokenClaim> prior =
+          log.claimToken(datasetId, req.clientToken(), changesetId, fingerprint);
+      if (prior.isPresent()) {
+        if (!fingerprint.equals(prior.get().requestFingerprint)) {
+          throw Errors.clientTokenReused(req.clientToken(), prior.get().changesetId);
+        }
+        Optional<ChangesetRecord> existing = log.find(datasetId, prior.get().changesetId);
+        if (existing.isPresent()) {
+          return new Submitted(datasetId, prior.get().changesetId, awaitElsewhere(existing.get()));
+        }
+        // The claimant died before recording the changeset: take its id over.
+        changesetId = prior.get().changesetId;
+      }
+    }
+    ChangesetRecord r = new ChangesetRecord();
+    r.changesetId = changesetId;
+    r.datasetId = datasetId;
+    r.changeType = req.changeType();
+    r.formatType = a.formatType();
+    r.sourceParams = new LinkedHashMap<>(req.sourceParams());
+    r.formatParams = new LinkedHashMap<>(req.formatParams());
+    r.tags = new LinkedHashMap<>(req.tags());
+    r.updatesChangesetId = req.updatesChangesetId();
+    r.requestFingerprint = fingerprint;
+    r.createTime = System.currentTimeMillis();
+    r.status = IngestionStatus.PENDING;
+    r.sourceFiles = new ArrayList<>(a.snapshot().files());
+    r.owner = ChangesetRecord.Owner.current();
+    r.heartbeatTime = r.createTime;
+    log.write(r);
+
+    ChangesetRunner runner =
+        new ChangesetRunner(
+            spark, warehouse, log, r, a.format(), a.snapshot(), listener, checkpoint);
+    running.put(changesetId, runner);
+    ScheduledFuture<?> tick =
+        ticker.scheduleWithFixedDelay(
+            () -> {
+              try {
+                runner.tick();
+              } catch (RuntimeException e) {
+                // a failed heartbeat is retried at the next tick
+              }
+            },
+            TICK_MILLIS,
+            TICK_MILLIS,
+            TimeUnit.MILLISECONDS);
+    String id = changesetId;
+    CompletableFuture<Changeset> done =
+        CompletableFuture.supplyAsync(runner::call, workers)
+            .whenComplete(
+                (rec, err) -> {
+                  tick.cancel(false);
+                  running.remove(id);
+                })
+            .thenApply(rec -> toChangeset(rec, log.list(datasetId)));
+    return new Submitted(datasetId, changesetId, done);
+  }
+
+  /** A submitted changeset and its completion. */
+  public record Submitted(
+      String datasetId, String changesetId, CompletableFuture<Changeset> done) {}
+
+  private CompletableFuture<Changeset> awaitElsewhere(ChangesetRecord r) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          ChangesetRecord cur = r;
+          while (!cur.isTerminal()) {
+            try {
+              Thread.sleep(POLL_MILLIS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+              throw new IllegalStateException("interrupted while waiting for " + r.changesetId, e);
+            }
+            cur = log.find(r.datasetId, r.changesetId).orElse(cur);
+          }
+          return toChangeset(cur, log.list(r.datasetId));
+        },
+        workers);
+  }
+
+  public ChangesetSummary get(String datasetId, String changesetId) {
+    Ids.check("datasetId", datasetId);
+    Ids.check("changesetId", changesetId);
+    ChangesetRecord r = requireRecord(datasetId, changesetId);
+    return toSummary(r, log.list(datasetId));
+  }
+
+  private ChangesetRecord requireRecord(String datasetId, String changesetId) {
+    Optional<ChangesetRecord> r = log.find(datasetId, changesetId);
+    if (r.isEmpty()) {
+      if (!log.datasetExists(datasetId)) {
+        throw Errors.datasetNotFound(datasetId);
+      }
+      throw Errors.changesetNotFound(datasetId, changesetId);
+    }
+    return r.get();
+  }
+
+  public ListChangesetsResponse list(String datasetId, Integer maxResults, String nextToken) {
+    Ids.check("datasetId", datasetId);
+    int max = maxResults == null ? 100 : maxResults;
+    if (max < 1 || max > 100) {
+      throw Errors.invalid(
+          "maxResults",
+          String.valueOf(maxResults),
+          "it must be 1..100",
+          "use a value from 1 to 100");
+    }
+    String after = null;
+    if (nextToken != null) {
+      try {
+        after = new String(Base64.getUrlDecoder().decode(nextToken), StandardCharsets.UTF_8);
+        Ids.check("nextToken", after);
+      } catch (IllegalArgumentException | ValidationException e) {
+        throw Errors.invalid(
+            "nextToken",
+            nextToken,
+            "it is not a token this API returned",
+            "pass the nextToken of the previous page, or none");
+      }
+    }
+    if (!log.datasetExists(datasetId)) {
+      throw Errors.datasetNotFound(datasetId);
+    }
+    List<ChangesetRecord> all = log.list(datasetId);
+    int start = 0;
+    if (after != null) {
+      start = -1;
+      for (int i = 0; i < all.size(); i++) {
+        if (all.get(i).changesetId.equals(after)) {
+          start = i + 1;
+        }
+      }
+      if (start < 0) {
+        throw Errors.invalid(
+            "nextToken",
+            nextToken,
+            "it does not belong to dataset " + datasetId,
+            "pass the nextToken of the previous page of this dataset");
+      }
+    }
+    List<ChangesetSummary> page = new ArrayList<>();
+    for (int i = start; i < all.size() && page.size() < max; i++) {
+      page.add(toSummary(all.get(i), all));
+    }
+    String token = null;
+    if (start + page.size() < all.size()) {
+      token =
+          Base64.getUrlEncoder()
+              .withoutPadding()
+              .encodeToString(
+                  page.get(page.size() - 1).changesetId().getBytes(StandardCharsets.UTF_8));
+    }
+    return new ListChangesetsResponse(page, token);
+  }
+
+  /** Requests a stop; returns the changeset as readers now see it. */
+  public ChangesetSummary requestStop(String datasetId, String changesetId) {
+    Ids.check("datasetId", datasetId);
+    Ids.check("changesetId", changesetId);
+    ChangesetRecord r = requireRecord(datasetId, changesetId);
+    if (r.isTerminal()) {
+      throw Errors.notStoppable(changesetId, r.status);
+    }
+    log.requestStop(datasetId, changesetId);
+    ChangesetRunner local = running.get(changesetId);
+    if (local != null) {
+      local.stop();
+    }
+    return get(datasetId, changesetId);
+  }
+
+  /**
+   * Reads a dataset, as of a SUCCESS changeset or (null) the latest version, without the lineage
+   * column unless asked.
+   */
+  public Dataset<Row> read(String datasetId, String changesetId, boolean withLineage) {
+    Ids.check("datasetId", datasetId);
+    if (!log.datasetExists(datasetId)
+        || !warehouse.exists(
+            new org.apache.hadoop.fs.Path(warehouse.datasetPath(datasetId), "_delta_log"))) {
+      throw Errors.datasetNotFound(datasetId);
+    }
+    var reader = spark.read().format("delta");
+    if (changesetId != null) {
+      Ids.check("changesetId", changesetId);
+      ChangesetRecord r = requireRecord(datasetId, changesetId);
+      if (r.status != IngestionStatus.SUCCESS || r.deltaVersion == null) {
+        throw Errors.notAllowed(
+            "changesetId",
+            "names changeset '"
+                + changesetId
+                + "', which is "
+                + r.status
+                + " and has no version to read",
+            "name a SUCCESS changeset");
+      }
+      reader = reader.option("versionAsOf", r.deltaVersion);
+    }
+    Dataset<Row> df = reader.load(warehouse.datasetPath(datasetId).toString());
+    return withLineage ? df : df.drop(SchemaRules.LINEAGE_COLUMN);
+  }
+
+  /** The Delta version a SUCCESS changeset committed. */
+  public long versionOf(String datasetId, String changesetId) {
+    ChangesetRecord r = requireRecord(datasetId, changesetId);
+    if (r.deltaVersion == null) {
+      throw new ResourceNotFoundException(
+          "Changeset '" + changesetId + "' is " + r.status + " and has no committed version.");
+    }
+    return r.deltaVersion;
+  }
+
+  private OptionalLong findCommit(String datasetId, ChangesetRecord r) {
+    return DeltaCommit.findCommit(
+        hadoopConf(),
+        warehouse.datasetPath(datasetId),
+        r.changesetId,
+        r.readVersion == null ? -1 : r.readVersion);
+  }
+
+  public String arn(String datasetId, String changesetId) {
+    return String.format(
+        "arn:habanero:finspace:%s:%s:dataset/%s/changeset/%s",
+        settings.region(), settings.environmentId(), datasetId, changesetId);
+  }
+
+  public ChangesetSummary toSummary(ChangesetRecord r, List<ChangesetRecord> all) {
+    ChangesetLog.Retirement ret = ChangesetLog.retirement(r, all);
+    Map<String, String> fp = new LinkedHashMap<>(r.formatParams);
+    fp.putIfAbsent("formatType", r.formatType.name());
+    return new ChangesetSummary(
+        r.changesetId,
+        arn(r.datasetId, r.changesetId),
+        r.datasetId,
+        r.changeType,
+        Map.copyOf(r.sourceParams),
+        Map.copyOf(fp),
+        r.createTime,
+        log.visibleStatus(r),
+        r.errorInfo,
+        ret.activeUntilTimestamp(),
+        r.status == IngestionStatus.SUCCESS ? r.commitTime : null,
+        r.updatesChangesetId,
+        ret.updatedByChangesetId());
+  }
+
+  public Changeset toChangeset(ChangesetRecord r, List<ChangesetRecord> all) {
+    ChangesetLog.Retirement ret = ChangesetLog.retirement(r, all);
+    return new Changeset(
+        r.changesetId,
+        arn(r.datasetId, r.changesetId),
+        r.datasetId,
+        r.changeType,
+        SourceType.S3,
+        Map.copyOf(r.sourceParams),
+        r.formatType,
+        Map.copyOf(r.formatParams),
+        Instant.ofEpochMilli(r.createTime),
+        log.visibleStatus(r),
+        r.errorInfo,
+        Map.copyOf(r.tags),
+        r.updatesChangesetId,
+        ret.updatedByChangesetId());
+  }
+
+  private static String fingerprint(CreateChangesetRequest req, FormatType formatType) {
+    Map<String, Object> canon = new TreeMap<>();
+    canon.put("datasetId", req.datasetId());
+    canon.put("changeType", req.changeType().name());
+    canon.put("sourceParams", new TreeMap<>(req.sourceParams()));
+    canon.put("formatType", formatType.name());
+    Map<String, String> fp = new TreeMap<>(req.formatParams());
+    fp.remove("formatType");
+    canon.put("formatParams", fp);
+    canon.put("tags", new TreeMap<>(req.tags()));
+    canon.put("updatesChangesetId", String.valueOf(req.updatesChangesetId()));
+    return ChangesetLog.sha256(Json.writeString(canon));
+  }
+
+  @Override
+  public void close() {
+    workers.shutdown();
+    try {
+      workers.awaitTermination(10, TimeUnit.MINUTES);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    ticker.shutdownNow();
+  }
+}

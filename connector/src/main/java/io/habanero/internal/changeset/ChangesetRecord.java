@@ -1,0 +1,109 @@
+package io.habanero.internal.changeset;
+
+import io.habanero.model.ChangeType;
+import io.habanero.model.ChangesetErrorInfo;
+import io.habanero.model.FormatType;
+import io.habanero.model.IngestionStatus;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The durable record of one changeset, stored as JSON at {@code
+ * <warehouse>/changesets/<datasetId>/<changesetId>.json}. Only the process that owns the changeset
+ * writes it (or, once that process is dead, whoever resolves it); stop requests go to a separate
+ * marker file, so writers never race.
+ */
+public final class ChangesetRecord {
+  public int recordVersion = 1;
+  public String changesetId;
+  public String datasetId;
+  public ChangeType changeType;
+  public FormatType formatType;
+  public Map<String, String> sourceParams = new LinkedHashMap<>();
+  public Map<String, String> formatParams = new LinkedHashMap<>();
+  public Map<String, String> tags = new LinkedHashMap<>();
+  public String updatesChangesetId;
+  public String requestFingerprint;
+  public long createTime;
+  public IngestionStatus status;
+  public ChangesetErrorInfo errorInfo;
+
+  /** The Delta table version this changeset committed, once SUCCESS. */
+  public Long deltaVersion;
+
+  /** The commit's timestamp (epoch ms), once SUCCESS: when its rows became visible. */
+  public Long commitTime;
+
+  /** The table version the ingestion started from (-1 for a new dataset). */
+  public Long readVersion;
+
+  /** The fixed set of source files, recorded when the changeset starts. */
+  public List<SourceFile> sourceFiles = new ArrayList<>();
+
+  public Long rowsWritten;
+  public Owner owner;
+  public long heartbeatTime;
+  public Long endTime;
+
+  /** One source file as it was when the changeset started. */
+  public static final class SourceFile {
+    public String path;
+    public long length;
+    public long modificationTime;
+
+    public SourceFile() {}
+
+    public SourceFile(String path, long length, long modificationTime) {
+      this.path = path;
+      this.length = length;
+      this.modificationTime = modificationTime;
+    }
+  }
+
+  /** The process that runs the changeset. */
+  public static final class Owner {
+    public String host;
+    public long pid;
+    public Long processStart;
+
+    public static Owner current() {
+      Owner o = new Owner();
+      o.host = hostName();
+      ProcessHandle self = ProcessHandle.current();
+      o.pid = self.pid();
+      o.processStart = self.info().startInstant().map(java.time.Instant::toEpochMilli).orElse(null);
+      return o;
+    }
+
+    static String hostName() {
+      try {
+        return java.net.InetAddress.getLocalHost().getHostName();
+      } catch (java.io.IOException e) {
+        return "unknown";
+      }
+    }
+
+    /** On the same host: whether the owning process still runs. Null when it can't tell. */
+    Boolean aliveHere() {
+      if (!hostName().equals(host)) {
+        return null;
+      }
+      return ProcessHandle.of(pid)
+          .map(
+              p ->
+                  p.isAlive()
+                      && (processStart == null
+                          || p.info()
+                              .startInstant()
+                              .map(i -> i.toEpochMilli() == processStart)
+                              .orElse(true)))
+          .orElse(false);
+    }
+  }
+
+  public boolean isTerminal() {
+    return status == IngestionStatus.SUCCESS || status == IngestionStatus.FAILED;
+  }
+}

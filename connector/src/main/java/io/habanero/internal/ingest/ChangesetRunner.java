@@ -1,0 +1,238 @@
+package io.habanero.internal.ingest;
+
+import static org.apache.spark.sql.functions.lit;
+
+import io.habanero.ChangesetProgress;
+import io.habanero.ProgressListener;
+import io.habanero.internal.Errors;
+import io.habanero.internal.changeset.ChangesetLog;
+import io.habanero.internal.changeset.ChangesetRecord;
+import io.habanero.internal.warehouse.Warehouse;
+import io.habanero.model.ChangesetErrorInfo;
+import io.habanero.model.ErrorCategory;
+import io.habanero.model.IngestionStatus;
+import java.util.concurrent.Callable;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.delta.actions.Action;
+import org.apache.spark.sql.types.StructType;
+import scala.collection.Seq;
+
+/**
+ * Runs one accepted (PENDING) changeset to SUCCESS or FAILED. The timeline:
+ *
+ * <ol>
+ *   <li>PENDING → RUNNING, recorded, unless a stop was requested first.
+ *   <li>Open a Delta transaction; read the dataset's schema and version.
+ *   <li>Read exactly the recorded source files and apply the schema rules.
+ *   <li>Write the data files (tagged with the lineage column) under the Spark job group {@code
+ *       habanero-<changesetId>}; a stop request cancels that group.
+ *   <li>Veto point: a stop request, or a source file that changed or vanished, fails the changeset
+ *       and deletes the uncommitted files.
+ *   <li>Commit: exactly one Delta version whose metadata names the changeset.
+ *   <li>SUCCESS, recorded with the version and commit time.
+ * </ol>
+ *
+ * Any failure before the commit records FAILED with errorInfo and leaves the dataset unchanged. A
+ * stop request that arrives after the commit started is too late: the changeset ends SUCCESS.
+ */
+public final class ChangesetRunner implements Callable<ChangesetRecord> {
+  /** A test seam: called at each named point of the timeline with the live record. */
+  @FunctionalInterface
+  public interface Checkpoint {
+    Checkpoint NONE = (phase, record) -> {};
+
+    void reached(String phase, ChangesetRecord record) throws Exception;
+  }
+
+  private final SparkSession spark;
+  private final Warehouse warehouse;
+  private final ChangesetLog log;
+  private final ChangesetRecord record;
+  private final SourceFormat format;
+  private final SourceSnapshot snapshot;
+  private final ProgressListener listener;
+  private final Checkpoint checkpoint;
+  private final String jobGroup;
+  private final ProgressTracker tracker;
+  private volatile boolean stopRequested;
+  private volatile String phase = "PENDING";
+
+  public ChangesetRunner(
+      SparkSession spark,
+      Warehouse warehouse,
+      ChangesetLog log,
+      ChangesetRecord record,
+      SourceFormat format,
+      SourceSnapshot snapshot,
+      ProgressListener listener,
+      Checkpoint checkpoint) {
+    this.spark = spark;
+    this.warehouse = warehouse;
+    this.log = log;
+    this.record = record;
+    this.format = format;
+    this.snapshot = snapshot;
+    this.listener = listener;
+    this.checkpoint = checkpoint;
+    this.jobGroup = "habanero-" + record.changesetId;
+    this.tracker = new ProgressTracker(jobGroup);
+  }
+
+  public String changesetId() {
+    return record.changesetId;
+  }
+
+  /** Asks the run to stop: it ends FAILED/CANCELLED unless its commit already started. */
+  public void stop() {
+    stopRequested = true;
+    spark.sparkContext().cancelJobGroup(jobGroup);
+  }
+
+  /** Polls the warehouse's stop marker (a stop requested by another process) and heartbeats. */
+  public void tick() {
+    if (!stopRequested && log.stopRequested(record.datasetId, record.changesetId)) {
+      stop();
+    }
+    synchronized (record) {
+      if (!record.isTerminal()) {
+        record.heartbeatTime = System.currentTimeMillis();
+        log.write(record);
+      }
+    }
+    report();
+  }
+
+  @Override
+  public ChangesetRecord call() {
+    Seq<Action> actions = null;
+    DeltaCommit delta = null;
+    boolean committing = false;
+    Dataset<Row> source = null;
+    SourceReader reader = null;
+    spark.sparkContext().addSparkListener(tracker);
+    spark
+        .sparkContext()
+        .setJobGroup(
+            jobGroup, "Habanero changeset " + record.datasetId + "/" + record.changesetId, true);
+    try {
+      checkStop();
+      transition(IngestionStatus.RUNNING);
+      phase("READING");
+      checkpoint.reached("running", record);
+      delta = DeltaCommit.start(spark, warehouse.datasetPath(record.datasetId));
+      record.readVersion = delta.readVersion();
+      StructType table = delta.tableSchema();
+      reader =
+          new SourceReader(
+              spark,
+              format,
+              snapshot,
+              record.datasetId,
+              table == null ? null : SchemaRules.userSchema(table));
+      source = reader.read();
+      checkStop();
+      phase("WRITING");
+      try {
+        actions =
+            delta.writeFiles(
+                source.withColumn(SchemaRules.LINEAGE_COLUMN, lit(record.changesetId)),
+                record.changeType,
+                record.changesetId,
+                record.updatesChangesetId);
+      } catch (RuntimeException e) {
+        checkStop();
+        if (SourceReader.isMalformed(e)) {
+          throw reader.explainMalformed(source, e);
+        }
+        if (SourceReader.isBadParquet(e)) {
+          throw new io.habanero.errors.ValidationException(
+              "The Parquet source could not be read: "
+                  + Errors.firstLine(SourceReader.rootMessage(e))
+                  + ". Nothing was committed. Fix: make every file valid Parquet with the"
+                  + " dataset's column types.",
+              e);
+        }
+        throw e;
+      }
+      checkpoint.reached("written", record);
+      checkStop();
+      Configuration conf = spark.sessionState().newHadoopConf();
+      snapshot.verifyUnchanged(conf);
+      phase("COMMITTING");
+      committing = true;
+      long version =
+          delta.commit(
+              actions,
+              DeltaCommit.userMetadata(record.datasetId, record.changesetId, record.changeType));
+      synchronized (record) {
+        record.deltaVersion = version;
+        record.commitTime = delta.commitTimestamp(version);
+        record.rowsWritten = DeltaCommit.rowsAdded(actions);
+        record.errorInfo = null;
+        transition(IngestionStatus.SUCCESS);
+      }
+    } catch (Throwable t) {
+      if (!committing && delta != null) {
+        delta.discard(actions);
+      }
+      ChangesetErrorInfo info =
+          stopRequested
+              ? new ChangesetErrorInfo(
+                  "Stopped on request before committing; no data was written. Fix: create the"
+                      + " changeset again if it is still wanted.",
+                  ErrorCategory.CANCELLED)
+              : Errors.toErrorInfo(t);
+      synchronized (record) {
+        record.errorInfo = info;
+        transition(IngestionStatus.FAILED);
+      }
+    } finally {
+      spark.sparkContext().clearJobGroup();
+      spark.sparkContext().removeSparkListener(tracker);
+      phase("DONE");
+    }
+    return record;
+  }
+
+  private void checkStop() {
+    if (stopRequested || log.stopRequested(record.datasetId, record.changesetId)) {
+      stopRequested = true;
+      throw new io.habanero.errors.ConflictException("stopped");
+    }
+  }
+
+  private void transition(IngestionStatus status) {
+    synchronized (record) {
+      record.status = status;
+      record.heartbeatTime = System.currentTimeMillis();
+      if (record.isTerminal()) {
+        record.endTime = record.heartbeatTime;
+      }
+      log.write(record);
+    }
+  }
+
+  private void phase(String p) {
+    phase = p;
+    report();
+  }
+
+  private void report() {
+    try {
+      listener.onProgress(
+          new ChangesetProgress(
+              record.datasetId,
+              record.changesetId,
+              phase,
+              snapshot.files().size(),
+              snapshot.totalBytes(),
+              Math.min(tracker.bytesRead.get(), snapshot.totalBytes()),
+              record.rowsWritten != null ? record.rowsWritten : tracker.rowsWritten.get()));
+    } catch (RuntimeException e) {
+      // A listener must not break the ingestion.
+    }
+  }
+}

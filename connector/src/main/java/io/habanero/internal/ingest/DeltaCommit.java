@@ -1,0 +1,231 @@
+package io.habanero.internal.ingest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.habanero.internal.Json;
+import io.habanero.model.ChangeType;
+import java.io.BufferedReader;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.TreeMap;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.delta.DeltaLog;
+import org.apache.spark.sql.delta.DeltaOperations;
+import org.apache.spark.sql.delta.DeltaOptions;
+import org.apache.spark.sql.delta.OptimisticTransaction;
+import org.apache.spark.sql.delta.actions.Action;
+import org.apache.spark.sql.delta.actions.AddFile;
+import org.apache.spark.sql.delta.commands.WriteIntoDelta;
+import org.apache.spark.sql.types.StructType;
+import scala.Option;
+import scala.collection.JavaConverters;
+import scala.collection.Seq;
+
+/**
+ * One changeset's Delta transaction, split so that Habanero can veto between writing files and
+ * committing them:
+ *
+ * <ol>
+ *   <li>{@link #start} opens an optimistic transaction at the table's current version.
+ *   <li>{@link #writeFiles} writes the changeset's data files through Delta's own {@code
+ *       WriteIntoDelta} (schema checks, stats, replaceWhere) and returns the actions, without
+ *       committing. The files are invisible until the commit.
+ *   <li>The caller checks for a stop request and for changed source files.
+ *   <li>{@link #commit} commits all actions as exactly one Delta version, whose commit metadata
+ *       names the changeset. Or {@link #discard} deletes the uncommitted files: only for failures
+ *       before the commit was attempted, never after an unknown commit outcome.
+ * </ol>
+ *
+ * APPEND appends; REPLACE overwrites the table; MODIFY overwrites with {@code replaceWhere} on the
+ * lineage column, which removes the named changeset's rows and adds the new ones in one commit.
+ */
+public final class DeltaCommit {
+  private final SparkSession spark;
+  private final DeltaLog log;
+  private final OptimisticTransaction txn;
+  private SaveMode mode;
+  private DeltaOptions options;
+
+  private DeltaCommit(SparkSession spark, DeltaLog log) {
+    this.spark = spark;
+    this.log = log;
+    this.txn = log.startTransaction();
+  }
+
+  public static DeltaCommit start(SparkSession spark, Path tablePath) {
+    return new DeltaCommit(spark, DeltaLog.forTable(spark, tablePath));
+  }
+
+  /** The version this transaction read; -1 for a table that does not exist yet. */
+  public long readVersion() {
+    return txn.readVersion();
+  }
+
+  /** The table's schema (with the lineage column), or null for a new table. */
+  public StructType tableSchema() {
+    return readVersion() < 0 ? null : txn.metadata().schema();
+  }
+
+  /** Writes the data files for {@code data} (already tagged with the lineage column). */
+  public Seq<Action> writeFiles(
+      Dataset<Row> data, ChangeType type, String changesetId, String updatesChangesetId) {
+    Map<String, String> opts = new TreeMap<>();
+    switch (type) {
+      case APPEND -> mode = SaveMode.Append;
+      case REPLACE -> mode = SaveMode.Overwrite;
+      case MODIFY -> {
+        mode = SaveMode.Overwrite;
+        opts.put(
+            "replaceWhere",
+            String.format(
+                "%s IN ('%s', '%s')", SchemaRules.LINEAGE_COLUMN, updatesChangesetId, changesetId));
+      }
+    }
+    options = new DeltaOptions(scalaMap(opts), spark.sessionState().conf());
+    WriteIntoDelta write =
+        new WriteIntoDelta(
+            log,
+            mode,
+            options,
+            JavaConverters.asScalaBuffer(new ArrayList<String>()).toSeq(),
+            scalaMap(Map.of()),
+            data,
+            Option.empty(),
+            Option.empty());
+    return write.write(txn, spark, Option.empty(), false);
+  }
+
+  /**
+   * Commits as one version.
+   *
+   * @param userMetadata the commit metadata naming the changeset
+   * @return the committed version
+   */
+  public long commit(Seq<Action> actions, String userMetadata) {
+    return txn.commit(
+        actions,
+        new DeltaOperations.Write(
+            mode,
+            Option.apply(JavaConverters.asScalaBuffer(new ArrayList<String>()).toSeq()),
+            options.replaceWhere(),
+            Option.apply(userMetadata)));
+  }
+
+  /** The commit's timestamp: the commit file's modification time, as Delta itself uses. */
+  public long commitTimestamp(long version) {
+    try {
+      Path file = new Path(log.logPath(), String.format("%020d.json", version));
+      return file.getFileSystem(log.newDeltaHadoopConf()).getFileStatus(file).getModificationTime();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Rows in the files this changeset added. */
+  public static long rowsAdded(Seq<Action> actions) {
+    long rows = 0;
+    for (Action a : JavaConverters.seqAsJavaList(actions)) {
+      if (a instanceof AddFile add) {
+        Option<Object> n = add.numLogicalRecords();
+        if (n.isDefined()) {
+          rows += (Long) n.get();
+        }
+      }
+    }
+    return rows;
+  }
+
+  /** Deletes the data files written by an uncommitted transaction; they were never visible. */
+  public void discard(Seq<Action> actions) {
+    if (actions == null) {
+      return;
+    }
+    for (Action a : JavaConverters.seqAsJavaList(actions)) {
+      if (a instanceof AddFile add) {
+        try {
+          Path p = new Path(log.dataPath(), new Path(new java.net.URI(add.path())));
+          p.getFileSystem(log.newDeltaHadoopConf()).delete(p, false);
+        } catch (IOException | java.net.URISyntaxException | RuntimeException e) {
+          // Best effort: an unreferenced file is invisible and VACUUM removes it later.
+        }
+      }
+    }
+  }
+
+  /**
+   * Finds the version a changeset committed by scanning commit metadata after {@code afterVersion};
+   * used to resolve a changeset whose process died.
+   */
+  public static OptionalLong findCommit(
+      Configuration conf, Path tablePath, String changesetId, long afterVersion) {
+    Path logDir = new Path(tablePath, "_delta_log");
+    try {
+      FileSystem fs = logDir.getFileSystem(conf);
+      FileStatus[] files;
+      try {
+        files = fs.listStatus(logDir, p -> p.getName().matches("\\d{20}\\.json"));
+      } catch (FileNotFoundException e) {
+        return OptionalLong.empty();
+      }
+      List<FileStatus> sorted = new ArrayList<>(List.of(files));
+      sorted.sort(java.util.Comparator.comparing(f -> f.getPath().getName()));
+      for (FileStatus f : sorted) {
+        long v = Long.parseLong(f.getPath().getName().substring(0, 20));
+        if (v <= afterVersion) {
+          continue;
+        }
+        try (BufferedReader r =
+            new BufferedReader(
+                new InputStreamReader(fs.open(f.getPath()), StandardCharsets.UTF_8))) {
+          for (String line = r.readLine(); line != null; line = r.readLine()) {
+            if (!line.contains("commitInfo")) {
+              continue;
+            }
+            JsonNode meta = Json.MAPPER.readTree(line).path("commitInfo").path("userMetadata");
+            if (meta.isTextual()
+                && changesetId.equals(
+                    Json.MAPPER
+                        .readTree(meta.asText())
+                        .path("habanero")
+                        .path("changesetId")
+                        .asText())) {
+              return OptionalLong.of(v);
+            }
+          }
+        }
+      }
+      return OptionalLong.empty();
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read the Delta log of " + tablePath, e);
+    }
+  }
+
+  /** The commit metadata that names a changeset. */
+  public static String userMetadata(String datasetId, String changesetId, ChangeType type) {
+    return Json.writeString(
+        Map.of(
+            "habanero",
+            Map.of("datasetId", datasetId, "changesetId", changesetId, "changeType", type.name())));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static scala.collection.immutable.Map<String, String> scalaMap(Map<String, String> m) {
+    return (scala.collection.immutable.Map<String, String>)
+        JavaConverters.mapAsScalaMapConverter(m)
+            .asScala()
+            .toMap(scala.Predef$.MODULE$.<scala.Tuple2<String, String>>$conforms());
+  }
+}

@@ -1,0 +1,82 @@
+package io.habanero.internal.ingest;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.explode;
+
+import io.habanero.internal.Errors;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The subset of JsonPath that selects record objects in a document: {@code $}, {@code $[*]}, {@code
+ * $.a.b} and {@code $.a.b[*]}. A selected array is exploded into one record per element.
+ */
+final class JsonPathSelector {
+  private final List<String> fields;
+
+  private JsonPathSelector(List<String> fields) {
+    this.fields = fields;
+  }
+
+  static JsonPathSelector parse(String path) {
+    String p = path.trim();
+    if (!p.startsWith("$")) {
+      throw unsupported(path);
+    }
+    p = p.substring(1);
+    if (p.endsWith("[*]")) {
+      p = p.substring(0, p.length() - 3);
+    }
+    List<String> fields = new ArrayList<>();
+    if (!p.isEmpty()) {
+      if (!p.startsWith(".")) {
+        throw unsupported(path);
+      }
+      for (String f : p.substring(1).split("\\.", -1)) {
+        if (!f.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+          throw unsupported(path);
+        }
+        fields.add(f);
+      }
+    }
+    return new JsonPathSelector(fields);
+  }
+
+  private static RuntimeException unsupported(String path) {
+    return Errors.invalid(
+        "formatParams.jsonPath",
+        path,
+        "only paths of the form $, $[*], $.a.b or $.a.b[*] are supported",
+        "point jsonPath at the object or array of objects that holds the records");
+  }
+
+  /** Selects the records from documents read as rows; arrays are exploded. */
+  Dataset<Row> select(Dataset<Row> docs) {
+    Dataset<Row> cur = docs;
+    if (!fields.isEmpty()) {
+      cur =
+          cur.select(
+              col(String.join(".", fields.stream().map(f -> "`" + f + "`").toList())).as("_r"));
+    } else {
+      return cur;
+    }
+    DataType t = cur.schema().apply("_r").dataType();
+    if (t instanceof ArrayType) {
+      cur = cur.select(explode(col("_r")).as("_r"));
+      t = ((ArrayType) t).elementType();
+    }
+    if (!(t instanceof StructType)) {
+      throw Errors.invalid(
+          "formatParams.jsonPath",
+          "$." + String.join(".", fields),
+          "it selects a " + t.simpleString() + ", not objects",
+          "point jsonPath at an object or an array of objects");
+    }
+    return cur.select("_r.*");
+  }
+}

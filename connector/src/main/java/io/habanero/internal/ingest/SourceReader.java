@@ -1,0 +1,238 @@
+package io.habanero.internal.ingest;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.input_file_name;
+import static org.apache.spark.sql.functions.monotonically_increasing_id;
+import static org.apache.spark.sql.functions.row_number;
+
+import io.habanero.errors.ValidationException;
+import io.habanero.internal.Errors;
+import io.habanero.model.FormatType;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.DataFrameReader;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Builds the DataFrame of a changeset's source files and applies the schema rules.
+ *
+ * <ul>
+ *   <li>An explicit {@code formatParams.schema} is used as given and must match the dataset.
+ *   <li>For a new dataset the schema is the source's own: Parquet's, or inferred for CSV (unless
+ *       {@code inferSchema=false}), JSON and XML.
+ *   <li>For an existing dataset, CSV, JSON and XML sources are read with the dataset's types once
+ *       their column names match, so a value that does not parse is a malformed record, never a
+ *       silent cast. Parquet's own types must equal the dataset's.
+ * </ul>
+ */
+public final class SourceReader {
+  private static final String CORRUPT = "_habanero_corrupt_record";
+
+  private final SparkSession spark;
+  private final SourceFormat format;
+  private final SourceSnapshot snapshot;
+  private final String datasetId;
+  private final StructType dataset;
+
+  /**
+   * @param dataset the dataset's user schema, or null for a new dataset
+   */
+  public SourceReader(
+      SparkSession spark,
+      SourceFormat format,
+      SourceSnapshot snapshot,
+      String datasetId,
+      StructType dataset) {
+    this.spark = spark;
+    this.format = format;
+    this.snapshot = snapshot;
+    this.datasetId = datasetId;
+    this.dataset = dataset;
+  }
+
+  private DataFrameReader reader() {
+    return spark.read().format(format.sparkFormat()).options(format.readerOptions());
+  }
+
+  private boolean csvHeader() {
+    return format.format() == FormatType.CSV
+        && Boolean.parseBoolean(format.readerOptions().get("header"));
+  }
+
+  /** The source as rows in the dataset's columns (without the lineage column). */
+  public Dataset<Row> read() {
+    String[] paths = snapshot.paths();
+    Dataset<Row> df;
+    if (format.explicitSchema().isPresent()) {
+      StructType schema = format.explicitSchema().get();
+      if (dataset != null) {
+        SchemaRules.checkCompatible(datasetId, dataset, schema);
+      }
+      DataFrameReader r = reader().schema(schema);
+      if (csvHeader()) {
+        r = r.option("enforceSchema", "false");
+      }
+      df = r.load(paths);
+    } else if (dataset != null
+        && format.format() != FormatType.PARQUET
+        && format.jsonPath().isEmpty()) {
+      DataFrameReader probe = reader();
+      if (format.format() == FormatType.CSV) {
+        probe = probe.option("inferSchema", "false");
+      }
+      SchemaRules.checkNames(datasetId, dataset, List.of(probe.load(paths).schema().fieldNames()));
+      DataFrameReader r = reader().schema(dataset);
+      if (csvHeader()) {
+        r = r.option("enforceSchema", "false");
+      }
+      df = r.load(paths);
+    } else {
+      DataFrameReader r = reader();
+      if (format.format() == FormatType.CSV) {
+        r = r.option("inferSchema", String.valueOf(format.inferSchema()));
+      }
+      df = r.load(paths);
+      if (format.jsonPath().isPresent()) {
+        df = JsonPathSelector.parse(format.jsonPath().get()).select(df);
+      }
+      if (dataset != null) {
+        SchemaRules.checkCompatible(datasetId, dataset, df.schema());
+      }
+    }
+    if (df.schema().fields().length == 0) {
+      throw new ValidationException(
+          "The source has no columns, so its records could not be read as "
+              + format.format()
+              + ". Fix: check formatType and formatParams (e.g. rowTag for XML).");
+    }
+    SchemaRules.checkNoReservedColumn(df.schema());
+    if (format.skipFirst()) {
+      df = dropFirstRowOfEachFile(df);
+    }
+    return df;
+  }
+
+  private static Dataset<Row> dropFirstRowOfEachFile(Dataset<Row> df) {
+    String[] cols = df.columns();
+    return df.withColumn("_hb_file", input_file_name())
+        .withColumn("_hb_seq", monotonically_increasing_id())
+        .withColumn("_hb_n", row_number().over(Window.partitionBy("_hb_file").orderBy("_hb_seq")))
+        .filter(col("_hb_n").gt(1))
+        .selectExpr(quoted(cols));
+  }
+
+  private static String[] quoted(String[] cols) {
+    String[] out = new String[cols.length];
+    for (int i = 0; i < cols.length; i++) {
+      out[i] = "`" + cols[i].replace("`", "``") + "`";
+    }
+    return out;
+  }
+
+  /** Whether a failure came from a malformed record under fail-fast parsing. */
+  public static boolean isMalformed(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      String m = String.valueOf(c.getMessage());
+      String n = c.getClass().getSimpleName();
+      if (n.contains("BadRecordException")
+          || m.contains("Malformed")
+          || m.contains("MALFORMED")
+          || m.contains("FAILFAST")
+          || m.contains("CSV header does not conform")
+          || n.contains("JsonParseException")
+          || n.contains("XMLStreamException")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether a failure came from Parquet files whose types disagree or that are not Parquet. */
+  public static boolean isBadParquet(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      String m = String.valueOf(c.getMessage());
+      if (c.getClass().getSimpleName().contains("SchemaColumnConvertNotSupported")
+          || m.contains("is not a Parquet file")
+          || m.contains("cannot be converted in file")
+          || m.contains("FAILED_READ_FILE")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Explains a fail-fast parse failure: reads the source once more, permissively, to count the
+   * malformed records and show the first few with their files. Runs only after a failure, so the
+   * happy path pays nothing for it.
+   */
+  public ValidationException explainMalformed(Dataset<Row> failed, Throwable cause) {
+    String detail = Errors.firstLine(rootMessage(cause));
+    try {
+      if (format.format() == FormatType.PARQUET || failed == null) {
+        return malformed(-1, List.of(), detail, cause);
+      }
+      StructType base = format.explicitSchema().orElse(dataset != null ? dataset : failed.schema());
+      StructType withCorrupt = base.add(new StructField(CORRUPT, DataTypes.StringType, true, null));
+      DataFrameReader r =
+          reader()
+              .schema(withCorrupt)
+              .option("mode", "PERMISSIVE")
+              .option("columnNameOfCorruptRecord", CORRUPT);
+      Dataset<Row> bad =
+          r.load(snapshot.paths())
+              .select(
+                  input_file_name().as("file"), col(CORRUPT), col("`" + base.fieldNames()[0] + "`"))
+              .filter(col(CORRUPT).isNotNull())
+              .cache();
+      long count = bad.count();
+      List<String> examples = new ArrayList<>();
+      for (Row row : bad.limit(3).collectAsList()) {
+        String rec = String.valueOf(row.getString(1)).replace('\n', ' ');
+        examples.add(
+            row.getString(0) + ": " + (rec.length() > 120 ? rec.substring(0, 117) + "..." : rec));
+      }
+      bad.unpersist();
+      return malformed(count, examples, detail, cause);
+    } catch (RuntimeException e) {
+      return malformed(-1, List.of(), detail, cause);
+    }
+  }
+
+  private ValidationException malformed(
+      long count, List<String> examples, String detail, Throwable cause) {
+    StringBuilder sb = new StringBuilder();
+    if (count > 0) {
+      sb.append(count)
+          .append(" malformed record(s) in the ")
+          .append(format.format())
+          .append(" source");
+      sb.append("; first: ").append(String.join(" | ", examples));
+    } else {
+      sb.append("The ")
+          .append(format.format())
+          .append(" source could not be parsed: ")
+          .append(detail);
+    }
+    sb.append(
+        ". Nothing was committed. Fix: correct the records (or formatParams such as separator,"
+            + " quoteChar, multiLine, rowTag, schema) and create the changeset again.");
+    return new ValidationException(sb.toString(), cause);
+  }
+
+  static String rootMessage(Throwable t) {
+    String msg = String.valueOf(t.getMessage());
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c.getMessage() != null) {
+        msg = c.getMessage();
+      }
+    }
+    return msg;
+  }
+}

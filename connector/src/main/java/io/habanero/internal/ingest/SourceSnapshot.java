@@ -1,0 +1,187 @@
+package io.habanero.internal.ingest;
+
+import io.habanero.internal.Errors;
+import io.habanero.internal.changeset.ChangesetRecord.SourceFile;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
+
+/**
+ * The fixed set of files a changeset ingests, listed once when it is created. The ingestion reads
+ * exactly these files; before committing it checks that none changed or disappeared, so a changeset
+ * never commits a mix.
+ */
+public final class SourceSnapshot {
+  private final List<SourceFile> files;
+
+  private SourceSnapshot(List<SourceFile> files) {
+    this.files = files;
+  }
+
+  public static SourceSnapshot of(List<SourceFile> files) {
+    return new SourceSnapshot(List.copyOf(files));
+  }
+
+  /**
+   * Turns {@code s3://} into S3A's {@code s3a://} and a bare local path into a {@code file:} URI.
+   */
+  public static Path toHadoopPath(String s3SourcePath) {
+    String p = s3SourcePath.trim();
+    if (p.startsWith("s3://")) {
+      return new Path("s3a://" + p.substring("s3://".length()));
+    }
+    URI uri;
+    try {
+      uri = new URI(p.replace(" ", "%20"));
+    } catch (java.net.URISyntaxException e) {
+      uri = null;
+    }
+    if (uri == null || uri.getScheme() == null || uri.getScheme().length() == 1) {
+      return new Path(java.nio.file.Path.of(p).toAbsolutePath().normalize().toUri());
+    }
+    return new Path(uri);
+  }
+
+  /**
+   * Lists the files at {@code s3SourcePath}: the file itself, or every non-hidden, non-empty file
+   * below the prefix. Names starting with '_' or '.' (such as _SUCCESS and .crc) are skipped, as
+   * Spark does.
+   *
+   * @throws io.habanero.errors.ResourceNotFoundException if the path does not exist
+   * @throws io.habanero.errors.ValidationException if it holds no data file
+   */
+  public static SourceSnapshot list(String s3SourcePath, Configuration conf) {
+    Path root = toHadoopPath(s3SourcePath);
+    List<SourceFile> out = new ArrayList<>();
+    try {
+      FileSystem fs = root.getFileSystem(conf);
+      FileStatus top;
+      try {
+        top = fs.getFileStatus(root);
+      } catch (FileNotFoundException e) {
+        throw Errors.sourceNotFound(s3SourcePath);
+      }
+      if (top.isFile()) {
+        if (top.getLen() > 0) {
+          out.add(
+              new SourceFile(top.getPath().toString(), top.getLen(), top.getModificationTime()));
+        }
+      } else {
+        RemoteIterator<LocatedFileStatus> it = fs.listFiles(root, true);
+        String rootStr = top.getPath().toString();
+        while (it.hasNext()) {
+          LocatedFileStatus f = it.next();
+          if (f.getLen() > 0 && !hidden(rootStr, f.getPath().toString())) {
+            out.add(new SourceFile(f.getPath().toString(), f.getLen(), f.getModificationTime()));
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot list " + s3SourcePath, e);
+    }
+    if (out.isEmpty()) {
+      throw Errors.emptySource(s3SourcePath);
+    }
+    out.sort(java.util.Comparator.comparing(f -> f.path));
+    return new SourceSnapshot(out);
+  }
+
+  private static boolean hidden(String root, String path) {
+    String rel = path.length() > root.length() ? path.substring(root.length()) : path;
+    for (String part : rel.split("/")) {
+      if (part.startsWith("_") || part.startsWith(".")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  public List<SourceFile> files() {
+    return files;
+  }
+
+  public String[] paths() {
+    return files.stream().map(f -> f.path).toArray(String[]::new);
+  }
+
+  public long totalBytes() {
+    return files.stream().mapToLong(f -> f.length).sum();
+  }
+
+  /** Fails if a file does not carry the extension the declared compression needs. */
+  public void checkCompression(String extension, String codecName) {
+    if (extension.isEmpty()) {
+      return;
+    }
+    for (SourceFile f : files) {
+      if (!f.path.endsWith(extension)) {
+        throw Errors.invalid(
+            "formatParams.compression",
+            codecName,
+            "source file " + f.path + " does not end in " + extension,
+            "rename the files to end in " + extension + " or correct formatParams.compression");
+      }
+    }
+  }
+
+  /**
+   * Checks that every file is still there with the same size and modification time. Lists each
+   * parent directory once rather than asking for each file.
+   *
+   * @throws io.habanero.errors.HabaneroException naming the first changed file
+   */
+  public void verifyUnchanged(Configuration conf) {
+    Map<Path, List<SourceFile>> byParent = new LinkedHashMap<>();
+    for (SourceFile f : files) {
+      byParent.computeIfAbsent(new Path(f.path).getParent(), k -> new ArrayList<>()).add(f);
+    }
+    try {
+      for (Map.Entry<Path, List<SourceFile>> e : byParent.entrySet()) {
+        FileSystem fs = e.getKey().getFileSystem(conf);
+        Map<String, FileStatus> now = new HashMap<>();
+        try {
+          for (FileStatus s : fs.listStatus(e.getKey())) {
+            now.put(s.getPath().getName(), s);
+          }
+        } catch (FileNotFoundException gone) {
+          // every file below is gone; reported below
+        }
+        for (SourceFile f : e.getValue()) {
+          FileStatus s = now.get(new Path(f.path).getName());
+          if (s == null) {
+            throw new io.habanero.errors.ResourceNotFoundException(
+                "Source file "
+                    + f.path
+                    + " disappeared during ingestion; nothing was committed. Fix: leave source files"
+                    + " in place until the changeset ends, then create it again.");
+          }
+          if (s.getLen() != f.length || s.getModificationTime() != f.modificationTime) {
+            throw new io.habanero.errors.ConflictException(
+                "Source file "
+                    + f.path
+                    + " changed during ingestion (size "
+                    + f.length
+                    + " -> "
+                    + s.getLen()
+                    + "); nothing was committed. Fix: finish uploading before creating the"
+                    + " changeset, then create it again.");
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot re-check source files", e);
+    }
+  }
+}
