@@ -142,7 +142,8 @@ public final class ChangesetRunner implements Callable<ChangesetRecord> {
                 record.changeType,
                 record.changesetId,
                 record.updatesChangesetId);
-      } catch (RuntimeException e) {
+      } catch (Exception e) {
+        // Not only RuntimeException: Spark throws its checked SparkException undeclared.
         checkStop();
         if (SourceReader.isMalformed(e)) {
           throw reader.explainMalformed(source, e);
