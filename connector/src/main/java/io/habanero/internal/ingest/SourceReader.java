@@ -16,7 +16,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
@@ -180,8 +179,7 @@ public final class SourceReader {
         return malformed(-1, List.of(), detail, cause);
       }
       StructType base = format.explicitSchema().orElse(dataset != null ? dataset : failed.schema());
-      StructType withCorrupt =
-          base.add(new StructField(CORRUPT, DataTypes.StringType, true, Metadata.empty()));
+      StructType withCorrupt = base.add(new StructField(CORRUPT, DataTypes.StringType, true, null));
       DataFrameReader r =
           reader()
               .schema(withCorrupt)
@@ -202,8 +200,7 @@ public final class SourceReader {
       }
       bad.unpersist();
       return malformed(count, examples, detail, cause);
-    } catch (Exception e) {
-      // Not only RuntimeException: Spark throws its checked SparkException undeclared.
+    } catch (RuntimeException e) {
       return malformed(-1, List.of(), detail, cause);
     }
   }
