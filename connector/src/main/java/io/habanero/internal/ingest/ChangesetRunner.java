@@ -142,8 +142,7 @@ public final class ChangesetRunner implements Callable<ChangesetRecord> {
                 record.changeType,
                 record.changesetId,
                 record.updatesChangesetId);
-      } catch (Exception e) {
-        // Not only RuntimeException: Spark throws its checked SparkException undeclared.
+      } catch (RuntimeException e) {
         checkStop();
         if (SourceReader.isMalformed(e)) {
           throw reader.explainMalformed(source, e);
