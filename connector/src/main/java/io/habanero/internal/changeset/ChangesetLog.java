@@ -182,6 +182,7 @@ public final class ChangesetLog {
       r.status = IngestionStatus.SUCCESS;
       r.deltaVersion = version.getAsLong();
       r.errorInfo = null;
+      r.commitTime = commitTime(r.datasetId, r.deltaVersion);
     } else {
       r.status = IngestionStatus.FAILED;
       r.errorInfo =
@@ -199,6 +200,19 @@ public final class ChangesetLog {
       // A reader that cannot write still reports the resolved status; the next reader retries.
     }
     return r;
+  }
+
+  /** When a version's rows became visible: its commit file's time, as Delta itself uses. */
+  private Long commitTime(String datasetId, long version) {
+    Path file =
+        new Path(
+            new Path(warehouse.datasetPath(datasetId), "_delta_log"),
+            String.format("%020d.json", version));
+    try {
+      return warehouse.fs().getFileStatus(file).getModificationTime();
+    } catch (IOException e) {
+      return null;
+    }
   }
 
   private boolean ownerAlive(ChangesetRecord r) {
