@@ -132,7 +132,13 @@ public final class ChangesetRunner implements Callable<ChangesetRecord> {
               snapshot,
               record.datasetId,
               table == null ? null : SchemaRules.userSchema(table));
-      source = reader.read();
+      try {
+        // Schema inference and Parquet footers are read here, so bad files can fail already.
+        source = reader.read();
+      } catch (Exception e) {
+        checkStop();
+        throw explainReadFailure(reader, null, e);
+      }
       checkStop();
       phase("WRITING");
       try {
@@ -142,20 +148,10 @@ public final class ChangesetRunner implements Callable<ChangesetRecord> {
                 record.changeType,
                 record.changesetId,
                 record.updatesChangesetId);
-      } catch (RuntimeException e) {
+      } catch (Exception e) {
+        // Spark's job failures are checked SparkExceptions, so RuntimeException is not enough.
         checkStop();
-        if (SourceReader.isMalformed(e)) {
-          throw reader.explainMalformed(source, e);
-        }
-        if (SourceReader.isBadParquet(e)) {
-          throw new io.habanero.errors.ValidationException(
-              "The Parquet source could not be read: "
-                  + Errors.firstLine(SourceReader.rootMessage(e))
-                  + ". Nothing was committed. Fix: make every file valid Parquet with the"
-                  + " dataset's column types.",
-              e);
-        }
-        throw e;
+        throw explainReadFailure(reader, source, e);
       }
       checkpoint.reached("written", record);
       checkStop();
@@ -195,6 +191,26 @@ public final class ChangesetRunner implements Callable<ChangesetRecord> {
       phase("DONE");
     }
     return record;
+  }
+
+  /** Turns a failure to read the source into a VALIDATION error naming the bad records/files. */
+  private static RuntimeException explainReadFailure(
+      SourceReader reader, Dataset<Row> source, Exception e) {
+    if (e instanceof io.habanero.errors.HabaneroException h) {
+      return h;
+    }
+    if (SourceReader.isMalformed(e)) {
+      return reader.explainMalformed(source, e);
+    }
+    if (SourceReader.isBadParquet(e)) {
+      return new io.habanero.errors.ValidationException(
+          "The Parquet source could not be read: "
+              + Errors.firstLine(SourceReader.rootMessage(e))
+              + ". Nothing was committed. Fix: make every file valid Parquet with the"
+              + " dataset's column types.",
+          e);
+    }
+    return Errors.classify(e);
   }
 
   private void checkStop() {

@@ -16,7 +16,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -175,20 +174,30 @@ public final class SourceReader {
   public ValidationException explainMalformed(Dataset<Row> failed, Throwable cause) {
     String detail = Errors.firstLine(rootMessage(cause));
     try {
-      if (format.format() == FormatType.PARQUET || failed == null) {
+      StructType known = format.explicitSchema().orElse(dataset);
+      if (format.format() == FormatType.PARQUET || (failed == null && known == null)) {
         return malformed(-1, List.of(), detail, cause);
       }
-      StructType base = format.explicitSchema().orElse(dataset != null ? dataset : failed.schema());
-      StructType withCorrupt = base.add(new StructField(CORRUPT, DataTypes.StringType, true, null));
+      // A failure before the read (e.g. in schema inference) has no DataFrame, but a known schema.
+      StructType base = known != null ? known : failed.schema();
+      StructType withCorrupt =
+          base.add(DataTypes.createStructField(CORRUPT, DataTypes.StringType, true));
       DataFrameReader r =
           reader()
               .schema(withCorrupt)
               .option("mode", "PERMISSIVE")
               .option("columnNameOfCorruptRecord", CORRUPT);
+      // Every column is selected: with CSV column pruning, a row with too few or too many
+      // values is only flagged when all of its columns are parsed.
+      List<org.apache.spark.sql.Column> cols = new ArrayList<>();
+      cols.add(input_file_name().as("file"));
+      cols.add(col(CORRUPT));
+      for (String f : base.fieldNames()) {
+        cols.add(col("`" + f.replace("`", "``") + "`"));
+      }
       Dataset<Row> bad =
           r.load(snapshot.paths())
-              .select(
-                  input_file_name().as("file"), col(CORRUPT), col("`" + base.fieldNames()[0] + "`"))
+              .select(cols.toArray(new org.apache.spark.sql.Column[0]))
               .filter(col(CORRUPT).isNotNull())
               .cache();
       long count = bad.count();
@@ -200,7 +209,7 @@ public final class SourceReader {
       }
       bad.unpersist();
       return malformed(count, examples, detail, cause);
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // Spark's job failures are checked SparkExceptions
       return malformed(-1, List.of(), detail, cause);
     }
   }
