@@ -99,6 +99,14 @@ final class FailureFixture {
       ThrowingCallable call,
       String... fragments) {
     State before = state(h, datasetId);
+    T e = assertError(type, category, call, fragments);
+    assertThat(state(h, datasetId)).isEqualTo(before);
+    return e;
+  }
+
+  /** Runs {@code call}, which must throw {@code type} with {@code category} and the fragments. */
+  static <T extends HabaneroException> T assertError(
+      Class<T> type, ErrorCategory category, ThrowingCallable call, String... fragments) {
     Throwable t = catchThrowable(call);
     assertThat(t).isInstanceOf(type);
     for (String f : fragments) {
@@ -107,7 +115,6 @@ final class FailureFixture {
     T e = type.cast(t);
     // The category is what API clients branch on; the class alone is not enough.
     assertThat(e.category()).isEqualTo(category);
-    assertThat(state(h, datasetId)).isEqualTo(before);
     return e;
   }
 

@@ -1,6 +1,6 @@
 package io.habanero;
 
-import static io.habanero.FailureFixture.assertRejected;
+import static io.habanero.FailureFixture.assertError;
 import static io.habanero.FailureFixture.createOk;
 import static io.habanero.FailureFixture.request;
 import static io.habanero.FailureFixture.source;
@@ -21,6 +21,7 @@ import io.habanero.model.ListChangesetsRequest;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,18 +35,22 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class RequestValidationTest {
   private static final String DS = "trades";
-  private static final String OTHER_ERROR = "Fix:";
 
   @TempDir static Path tmp;
   private static Habanero h;
   private static Path good;
   private static Changeset first;
 
+  /** The dataset's state after setup; no test in this class changes {@link #DS}. */
+  private static FailureFixture.State baseline;
+
   @BeforeAll
   static void dataset() {
     h = Habanero.create(SharedSpark.get(), Map.of("warehouse", tmp.resolve("wh").toString()));
     good = source(tmp, "good", Map.of("a.csv", "id,name\n1,a\n2,b\n"));
     first = createOk(h, request(DS, ChangeType.APPEND, good, FormatType.CSV).build());
+    baseline = state(h, DS);
+    assertThat(baseline.rows()).containsExactly("[1,a]", "[2,b]");
   }
 
   @AfterAll
@@ -59,12 +64,21 @@ class RequestValidationTest {
 
   private static void rejected(CreateChangesetRequest req, String... fragments) {
     assertRejected(
-        h,
-        DS,
         ValidationException.class,
         ErrorCategory.VALIDATION,
         () -> h.createChangeset(req),
         fragments);
+  }
+
+  /**
+   * The call fails as expected, and the dataset still has its setup rows, changesets and version:
+   * nothing was recorded or written.
+   */
+  private static <T extends io.habanero.errors.HabaneroException> T assertRejected(
+      Class<T> type, ErrorCategory category, ThrowingCallable call, String... fragments) {
+    T e = assertError(type, category, call, fragments);
+    assertThat(state(h, DS)).isEqualTo(baseline);
+    return e;
   }
 
   /** Ids that break the allow-list, with the fragment the message must contain. */
@@ -104,16 +118,12 @@ class RequestValidationTest {
   @MethodSource("badIds")
   void getChangesetRejectsIdsOutsideTheAllowList(String id, String problem) {
     assertRejected(
-        h,
-        DS,
         ValidationException.class,
         ErrorCategory.VALIDATION,
         () -> h.getChangeset(new GetChangesetRequest(DS, id)),
         "changesetId",
         problem);
     assertRejected(
-        h,
-        DS,
         ValidationException.class,
         ErrorCategory.VALIDATION,
         () -> h.getChangeset(new GetChangesetRequest(id, first.id())),
@@ -125,16 +135,12 @@ class RequestValidationTest {
   @MethodSource("badIds")
   void listChangesetsAndRequestStopRejectIdsOutsideTheAllowList(String id, String problem) {
     assertRejected(
-        h,
-        DS,
         ValidationException.class,
         ErrorCategory.VALIDATION,
         () -> h.listChangesets(new ListChangesetsRequest(id, null, null)),
         "datasetId",
         problem);
     assertRejected(
-        h,
-        DS,
         ValidationException.class,
         ErrorCategory.VALIDATION,
         () -> h.requestStop(DS, id),
@@ -177,12 +183,15 @@ class RequestValidationTest {
 
   @Test
   void createAcceptsAClientTokenOfExactly128Characters() {
-    // The boundary itself is allowed: the limit is inclusive.
-    Changeset c = h.createChangeset(valid().clientToken("t".repeat(128)).build()).changeset();
+    // The boundary itself is allowed: the limit is inclusive. (Own dataset: DS stays unchanged.)
+    Changeset c =
+        h.createChangeset(
+                request("tok128", ChangeType.APPEND, good, FormatType.CSV)
+                    .clientToken("t".repeat(128))
+                    .build())
+            .changeset();
     assertThat(c.status()).isEqualTo(io.habanero.model.IngestionStatus.SUCCESS);
-    assertThat(h.readDataset(DS).count()).isEqualTo(4);
-    // Put the dataset back as the other tests expect it.
-    createOk(h, valid().changeType(ChangeType.REPLACE).build());
+    assertThat(state(h, "tok128").rows()).containsExactly("[1,a]", "[2,b]");
   }
 
   @Test
@@ -207,8 +216,6 @@ class RequestValidationTest {
   void listChangesetsRejectsMaxResultsOutsideOneToAHundred() {
     for (int bad : new int[] {0, 101, -1}) {
       assertRejected(
-          h,
-          DS,
           ValidationException.class,
           ErrorCategory.VALIDATION,
           () -> h.listChangesets(new ListChangesetsRequest(DS, bad, null)),
@@ -222,8 +229,6 @@ class RequestValidationTest {
     for (String bad : new String[] {"garbage!!", "Li4vZXRj", "bm90LWEtY2hhbmdlc2V0"}) {
       // "Li4vZXRj" is base64 of "../etc"; the last decodes to an id that is not in the dataset.
       assertRejected(
-          h,
-          DS,
           ValidationException.class,
           ErrorCategory.VALIDATION,
           () -> h.listChangesets(new ListChangesetsRequest(DS, 1, bad)),
@@ -235,8 +240,6 @@ class RequestValidationTest {
   void credentialsRejectADurationOutsideSixtyTo720Minutes() {
     for (long bad : new long[] {59, 721}) {
       assertRejected(
-          h,
-          DS,
           ValidationException.class,
           ErrorCategory.VALIDATION,
           () ->
@@ -251,8 +254,6 @@ class RequestValidationTest {
   void credentialsOnALocalEnvironmentWithoutARoleNameTheSettingToConfigure() {
     ValidationException e =
         assertRejected(
-            h,
-            DS,
             ValidationException.class,
             ErrorCategory.VALIDATION,
             () ->
@@ -267,8 +268,6 @@ class RequestValidationTest {
   @Test
   void credentialsRejectAnotherEnvironmentId() {
     assertRejected(
-        h,
-        DS,
         ValidationException.class,
         ErrorCategory.VALIDATION,
         () ->
@@ -277,8 +276,6 @@ class RequestValidationTest {
         "environmentId 'prod'",
         "environment 'local'");
     assertRejected(
-        h,
-        DS,
         ValidationException.class,
         ErrorCategory.VALIDATION,
         () ->
@@ -290,22 +287,16 @@ class RequestValidationTest {
   @Test
   void getAndListOnAnUnknownDatasetAreNotFound() {
     assertRejected(
-        h,
-        DS,
         ResourceNotFoundException.class,
         ErrorCategory.RESOURCE_NOT_FOUND,
         () -> h.getChangeset(new GetChangesetRequest("nosuch", first.id())),
         "Dataset 'nosuch' does not exist");
     assertRejected(
-        h,
-        DS,
         ResourceNotFoundException.class,
         ErrorCategory.RESOURCE_NOT_FOUND,
         () -> h.listChangesets(new ListChangesetsRequest("nosuch", null, null)),
         "Dataset 'nosuch' does not exist");
     assertRejected(
-        h,
-        DS,
         ResourceNotFoundException.class,
         ErrorCategory.RESOURCE_NOT_FOUND,
         () -> h.getChangeset(new GetChangesetRequest(DS, "01NOSUCHCHANGESET")),
@@ -315,8 +306,6 @@ class RequestValidationTest {
   @Test
   void requestStopOnAFinishedChangesetIsAConflict() {
     assertRejected(
-        h,
-        DS,
         ConflictException.class,
         ErrorCategory.USER_RECOVERABLE,
         () -> h.requestStop(DS, first.id()),
@@ -326,25 +315,28 @@ class RequestValidationTest {
 
   @Test
   void aClientTokenReusedForADifferentRequestIsAConflictAndWritesNothing() {
+    String ds = "tokens";
     Path other = source(tmp, "token-other", Map.of("b.csv", "id,name\n9,z\n"));
     Changeset c =
-        createOk(h, valid().changeType(ChangeType.REPLACE).clientToken("tok-reuse").build());
-    FailureFixture.State before = state(h, DS);
-    ConflictException e =
-        assertRejected(
+        createOk(
             h,
-            DS,
+            request(ds, ChangeType.APPEND, good, FormatType.CSV).clientToken("tok-reuse").build());
+    ConflictException e =
+        FailureFixture.assertRejected(
+            h,
+            ds,
             ConflictException.class,
             ErrorCategory.USER_RECOVERABLE,
             () ->
                 h.createChangeset(
-                    request(DS, ChangeType.APPEND, other, FormatType.CSV)
+                    request(ds, ChangeType.APPEND, other, FormatType.CSV)
                         .clientToken("tok-reuse")
                         .build()),
-            "clientToken 'tok-reuse' was already used by changeset '" + c.id() + "'");
-    assertThat(e.getMessage()).contains(OTHER_ERROR);
-    // Row 9 from the second source never landed.
-    assertThat(state(h, DS)).isEqualTo(before);
-    assertThat(state(h, DS).rows()).containsExactly("[1,a]", "[2,b]");
+            "clientToken 'tok-reuse' was already used by changeset '" + c.id() + "'",
+            "Fix:");
+    // Row 9 from the second source never landed, and the token still maps to the first changeset.
+    assertThat(state(h, ds).rows()).containsExactly("[1,a]", "[2,b]");
+    assertThat(state(h, ds).changesets()).isEqualTo(1);
+    assertThat(e.getMessage()).doesNotContain(other.toString());
   }
 }
