@@ -237,4 +237,21 @@ class IngestionFailureTest {
     assertThat(t)
         .hasMessageContaining("Dataset 'fresh' has no data: none of its changesets succeeded");
   }
+
+  @Test
+  void truncatedJsonForANewDatasetFailsInSchemaInferenceAsValidation() {
+    Path src =
+        source(tmp, "fresh-json", Map.of("t.json", "{\"id\":1,\"name\":\"a\"}\n{\"id\":2,\"na\n"));
+    Changeset c =
+        h.createChangeset(request("freshjson", ChangeType.APPEND, src, FormatType.JSON).build())
+            .changeset();
+    assertThat(c.status()).isEqualTo(IngestionStatus.FAILED);
+    // No schema is known yet, so there is no count of bad records, but the cause is named.
+    assertThat(c.errorInfo().errorCategory()).isEqualTo(ErrorCategory.VALIDATION);
+    assertThat(c.errorInfo().errorMessage())
+        .contains(
+            "The JSON source could not be parsed",
+            "Unexpected end-of-input",
+            "Nothing was committed");
+  }
 }
