@@ -383,6 +383,10 @@ public final class ChangesetService implements AutoCloseable {
             new org.apache.hadoop.fs.Path(warehouse.datasetPath(datasetId), "_delta_log"))) {
       throw Errors.datasetNotFound(datasetId);
     }
+    if (log.list(datasetId).stream().noneMatch(r -> r.status == IngestionStatus.SUCCESS)) {
+      // Failed first changesets leave an empty _delta_log, which Delta cannot load.
+      throw Errors.datasetHasNoData(datasetId);
+    }
     var reader = spark.read().format("delta");
     if (changesetId != null) {
       Ids.check("changesetId", changesetId);

@@ -78,6 +78,14 @@ public final class Errors {
             datasetId));
   }
 
+  public static ResourceNotFoundException datasetHasNoData(String datasetId) {
+    return new ResourceNotFoundException(
+        String.format(
+            "Dataset '%s' has no data: none of its changesets succeeded. Fix: see why with"
+                + " list-changesets --dataset-id %s, then create a changeset that succeeds.",
+            datasetId, datasetId));
+  }
+
   public static ResourceNotFoundException changesetNotFound(String datasetId, String changesetId) {
     return new ResourceNotFoundException(
         String.format(

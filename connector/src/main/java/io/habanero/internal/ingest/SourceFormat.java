@@ -179,7 +179,7 @@ public final class SourceFormat {
     if (params.containsKey("schema")) {
       try {
         schema = StructType.fromDDL(params.get("schema"));
-      } catch (RuntimeException e) {
+      } catch (Exception e) { // Spark's ParseException is a checked exception
         throw Errors.invalid(
             "formatParams.schema",
             params.get("schema"),
