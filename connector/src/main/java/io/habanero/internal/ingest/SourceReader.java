@@ -77,7 +77,7 @@ public final class SourceReader {
       if (csvHeader()) {
         r = r.option("enforceSchema", "false");
       }
-      df = r.load(paths);
+      df = load(r, paths);
     } else if (dataset != null
         && format.format() != FormatType.PARQUET
         && format.jsonPath().isEmpty()) {
@@ -85,18 +85,18 @@ public final class SourceReader {
       if (format.format() == FormatType.CSV) {
         probe = probe.option("inferSchema", "false");
       }
-      SchemaRules.checkNames(datasetId, dataset, List.of(probe.load(paths).schema().fieldNames()));
+      SchemaRules.checkNames(datasetId, dataset, List.of(load(probe, paths).schema().fieldNames()));
       DataFrameReader r = reader().schema(dataset);
       if (csvHeader()) {
         r = r.option("enforceSchema", "false");
       }
-      df = r.load(paths);
+      df = load(r, paths);
     } else {
       DataFrameReader r = reader();
       if (format.format() == FormatType.CSV) {
         r = r.option("inferSchema", String.valueOf(format.inferSchema()));
       }
-      df = r.load(paths);
+      df = load(r, paths);
       if (format.jsonPath().isPresent()) {
         df = JsonPathSelector.parse(format.jsonPath().get()).select(df);
       }
@@ -132,6 +132,24 @@ public final class SourceReader {
       out[i] = "`" + cols[i].replace("`", "``") + "`";
     }
     return out;
+  }
+
+  /**
+   * Loads exactly {@code paths}. spark-xml (a V1 source) takes one {@code path}, so its files are
+   * passed as Hadoop's comma-separated list, with commas in names escaped.
+   */
+  private Dataset<Row> load(DataFrameReader r, String[] paths) {
+    if (format.format() == FormatType.XML) {
+      StringBuilder joined = new StringBuilder();
+      for (String p : paths) {
+        if (joined.length() > 0) {
+          joined.append(',');
+        }
+        joined.append(p.replace("\\", "\\\\").replace(",", "\\,"));
+      }
+      return r.load(joined.toString());
+    }
+    return r.load(paths);
   }
 
   /** Whether a failure came from a malformed record under fail-fast parsing. */
@@ -196,7 +214,7 @@ public final class SourceReader {
         cols.add(col("`" + f.replace("`", "``") + "`"));
       }
       Dataset<Row> bad =
-          r.load(snapshot.paths())
+          load(r, snapshot.paths())
               .select(cols.toArray(new org.apache.spark.sql.Column[0]))
               .filter(col(CORRUPT).isNotNull())
               .cache();
