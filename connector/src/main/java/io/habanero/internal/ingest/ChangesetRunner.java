@@ -47,6 +47,11 @@ public final class ChangesetRunner implements Callable<ChangesetRecord> {
     void reached(String phase, ChangesetRecord record) throws Exception;
   }
 
+  private static final long HEARTBEAT_MILLIS = 10_000;
+
+  /** Input bytes per output file when many small files are packed together. */
+  private static final long TARGET_FILE_BYTES = 128L * 1024 * 1024;
+
   private final SparkSession spark;
   private final Warehouse warehouse;
   private final ChangesetLog log;
@@ -96,9 +101,11 @@ public final class ChangesetRunner implements Callable<ChangesetRecord> {
     if (!stopRequested && log.stopRequested(record.datasetId, record.changesetId)) {
       stop();
     }
+    long now = System.currentTimeMillis();
     synchronized (record) {
-      if (!record.isTerminal()) {
-        record.heartbeatTime = System.currentTimeMillis();
+      // The heartbeat only has to beat the lease timeout (minutes), so it is written rarely.
+      if (!record.isTerminal() && now - record.heartbeatTime >= HEARTBEAT_MILLIS) {
+        record.heartbeatTime = now;
         log.write(record);
       }
     }
@@ -144,7 +151,8 @@ public final class ChangesetRunner implements Callable<ChangesetRecord> {
       try {
         actions =
             delta.writeFiles(
-                source.withColumn(SchemaRules.LINEAGE_COLUMN, lit(record.changesetId)),
+                packSmallFiles(source)
+                    .withColumn(SchemaRules.LINEAGE_COLUMN, lit(record.changesetId)),
                 record.changeType,
                 record.changesetId,
                 record.updatesChangesetId);
@@ -211,6 +219,23 @@ public final class ChangesetRunner implements Callable<ChangesetRecord> {
           e);
     }
     return Errors.classify(e);
+  }
+
+  /**
+   * Spark plans one read partition per ~4 MB of small files (its open cost), so thousands of tiny
+   * source files would become hundreds of tiny output files. Coalescing (no shuffle) to what the
+   * input's size calls for keeps the output file count independent of the input file count.
+   */
+  private Dataset<Row> packSmallFiles(Dataset<Row> source) {
+    int wanted =
+        (int)
+            Math.max(
+                spark.sparkContext().defaultParallelism(),
+                (snapshot.totalBytes() + TARGET_FILE_BYTES - 1) / TARGET_FILE_BYTES);
+    if (snapshot.files().size() <= wanted || source.rdd().getNumPartitions() <= 2 * wanted) {
+      return source;
+    }
+    return source.coalesce(wanted);
   }
 
   private void checkStop() {

@@ -1,0 +1,48 @@
+package io.habanero;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.habanero.model.ChangeType;
+import io.habanero.model.Changeset;
+import io.habanero.model.IngestionStatus;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A storm of tiny source files must not become a storm of tiny output files. */
+class SmallFilesTest {
+  @TempDir Path tmp;
+
+  @Test
+  void manySmallFilesMakeOneVersionWithFewOutputFiles() {
+    Path wh = tmp.resolve("wh");
+    Path src = tmp.resolve("storm");
+    int files = 300;
+    List<String> expected = new ArrayList<>();
+    for (int f = 0; f < files; f++) {
+      StringBuilder sb = new StringBuilder("id,name\n");
+      for (int r = 0; r < 3; r++) {
+        int id = f * 3 + r;
+        sb.append(id).append(",n").append(id).append('\n');
+        expected.add("[" + id + ",n" + id + "]");
+      }
+      Fixtures.write(src.resolve(String.format("part-%04d.csv", f)), sb.toString());
+    }
+    try (Habanero h = Fixtures.habanero(wh)) {
+      Changeset cs =
+          h.createChangeset(Fixtures.csv("storm", ChangeType.APPEND, src).build()).changeset();
+
+      assertThat(cs.status()).as(String.valueOf(cs.errorInfo())).isEqualTo(IngestionStatus.SUCCESS);
+      // Every row of every file arrived, once.
+      assertThat(Fixtures.rows(h.readDataset("storm")))
+          .containsExactlyInAnyOrderElementsOf(expected);
+      // One changeset is one Delta version (version 0 of a new table).
+      assertThat(Fixtures.latestVersion(wh, "storm")).isZero();
+      // Without packing, Spark's 4 MB open cost would plan ~10 partitions for 300 files; the
+      // output is bounded by the session's parallelism (2) instead.
+      assertThat(Fixtures.referencedFiles(wh, "storm")).hasSizeLessThanOrEqualTo(2);
+    }
+  }
+}
