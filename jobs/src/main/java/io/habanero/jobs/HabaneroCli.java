@@ -66,8 +66,8 @@ import picocli.CommandLine.ParentCommand;
  * </table>
  *
  * <p>Spark: the CLI uses the active session if there is one (as under a notebook), otherwise it
- * builds one, which it stops at the end. {@code spark-submit} sets {@code spark.master}; without
- * it the session is {@code local[*]}.
+ * builds one, which it stops at the end. {@code spark-submit} sets {@code spark.master}; without it
+ * the session is {@code local[*]}.
  */
 @Command(
     name = "habanero",

@@ -28,8 +28,7 @@ import org.apache.spark.sql.types.StructType;
  * <p>{@code SampleData <dir> [rows]} writes:
  *
  * <ul>
- *   <li>{@code trades/part-1.csv} and {@code trades/part-2.csv}: trades 1..rows and
- *       rows+1..2*rows;
+ *   <li>{@code trades/part-1.csv} and {@code trades/part-2.csv}: trades 1..rows and rows+1..2*rows;
  *   <li>{@code trades/part-1-corrected.csv}: part 1 with corrected prices and quantities, for a
  *       MODIFY of the changeset that loaded part 1;
  *   <li>{@code trades/restated.csv}: a restatement of the whole book, for a REPLACE;
@@ -139,7 +138,8 @@ public final class SampleData {
     StringBuilder sb = new StringBuilder();
     for (int i = 0; i < rows; i++) {
       BigDecimal bid = price(r, 20, 900);
-      BigDecimal ask = bid.add(new BigDecimal("0.0100").multiply(BigDecimal.valueOf(1 + r.nextInt(5))));
+      BigDecimal ask =
+          bid.add(new BigDecimal("0.0100").multiply(BigDecimal.valueOf(1 + r.nextInt(5))));
       LocalDateTime ts = SESSION_OPEN.plusNanos(i * 250_000_000L + r.nextInt(1_000) * 1_000L);
       sb.append(
           String.format(
@@ -247,5 +247,4 @@ public final class SampleData {
   private static String xml(String s) {
     return s.replace("&", "&amp;").replace("<", "&lt;");
   }
-
 }
