@@ -27,14 +27,18 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -556,6 +560,9 @@ public final class HabaneroCli implements Callable<Integer> {
       mixinStandardHelpOptions = true,
       description = "Prints a dataset's rows as JSON lines, now or as of a changeset.")
   static final class ReadDataset implements Callable<Integer> {
+    private static final Map<String, String> JSON_OPTIONS =
+        Map.of("timestampFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX");
+
     @ParentCommand HabaneroCli cli;
 
     @Option(names = "--dataset-id", required = true, paramLabel = "D")
@@ -582,7 +589,12 @@ public final class HabaneroCli implements Callable<Integer> {
       if (limit != null) {
         df = df.limit(limit);
       }
-      Iterator<String> rows = df.toJSON().toLocalIterator();
+      // As toJSON(), but timestamps keep their microseconds (toJSON prints milliseconds).
+      Column[] columns = Arrays.stream(df.columns()).map(functions::col).toArray(Column[]::new);
+      Dataset<String> json =
+          df.select(functions.to_json(functions.struct(columns), JSON_OPTIONS))
+              .as(Encoders.STRING());
+      Iterator<String> rows = json.toLocalIterator();
       while (rows.hasNext()) {
         cli.out().println(rows.next());
       }

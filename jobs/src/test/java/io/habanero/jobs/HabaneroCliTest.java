@@ -363,6 +363,19 @@ class HabaneroCliTest {
     assertThat(limited.jsonLines()).hasSize(1);
   }
 
+  @Test
+  void readDatasetKeepsTimestampMicroseconds() throws IOException {
+    append("ticks", csv("t.csv", "id,ts\n1,2024-03-15 13:30:00.123456\n"));
+
+    CliRun r = cli("read-dataset", "--dataset-id", "ticks");
+
+    assertThat(r.code()).as(r.toString()).isZero();
+    // Plain toJSON() would print .123 and lose the vendor's microseconds.
+    assertThat(r.jsonLines())
+        .singleElement()
+        .satisfies(n -> assertThat(n.get("ts").asText()).contains("13:30:00.123456"));
+  }
+
   private List<String> rows(String... extra) {
     List<String> args = new ArrayList<>(List.of("read-dataset", "--dataset-id", "px"));
     args.addAll(List.of(extra));
