@@ -149,8 +149,11 @@ class HabaneroCliTest {
     assertThat(r.code()).as(r.toString()).isEqualTo(HabaneroCli.CHANGESET_FAILED);
     JsonNode c = r.json().get("changeset");
     assertThat(c.get("status").asText()).isEqualTo("FAILED");
-    assertThat(c.get("errorInfo").get("errorMessage").asText()).isNotBlank();
-    assertThat(c.get("errorInfo").get("errorCategory").asText()).isNotBlank();
+    // Malformed records are the user's data problem (VALIDATION), reported with the bad record.
+    assertThat(c.get("errorInfo").get("errorCategory").asText()).isEqualTo("VALIDATION");
+    assertThat(c.get("errorInfo").get("errorMessage").asText())
+        .contains("malformed record")
+        .contains("bad.csv");
     // One summary line on stderr names the changeset and its failure.
     assertThat(r.habaneroErrLines())
         .anyMatch(
