@@ -129,10 +129,7 @@ public final class Warehouse {
     try {
       if (local) {
         java.nio.file.Path target = java.nio.file.Path.of(path.toUri());
-        Files.createDirectories(target.getParent());
-        java.nio.file.Path tmp =
-            Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
-        Files.write(tmp, bytes);
+        java.nio.file.Path tmp = stageBeside(target, bytes);
         Files.move(
             tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } else {
@@ -157,11 +154,8 @@ public final class Warehouse {
     try {
       if (local) {
         java.nio.file.Path target = java.nio.file.Path.of(path.toUri());
-        Files.createDirectories(target.getParent());
-        java.nio.file.Path tmp =
-            Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
+        java.nio.file.Path tmp = stageBeside(target, bytes);
         try {
-          Files.write(tmp, bytes);
           Files.createLink(target, tmp);
           return true;
         } catch (FileAlreadyExistsException e) {
@@ -179,6 +173,16 @@ public final class Warehouse {
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot write " + path, e);
     }
+  }
+
+  /** Writes {@code bytes} completely to a hidden temporary file in the target's directory. */
+  private static java.nio.file.Path stageBeside(java.nio.file.Path target, byte[] bytes)
+      throws IOException {
+    Files.createDirectories(target.getParent());
+    java.nio.file.Path tmp =
+        Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
+    Files.write(tmp, bytes);
+    return tmp;
   }
 
   public boolean exists(Path path) {
