@@ -16,6 +16,35 @@ class SmallFilesTest {
   @TempDir Path tmp;
 
   @Test
+  void aFileAddedToALargePrefixAfterTheSnapshotIsNotIngested() {
+    Path wh = tmp.resolve("wh2");
+    Path src = tmp.resolve("many");
+    List<String> expected = new ArrayList<>();
+    for (int f = 0; f < 40; f++) {
+      Fixtures.write(
+          src.resolve(String.format("part-%04d.csv", f)), "id,name\n" + f + ",n" + f + "\n");
+      expected.add("[" + f + ",n" + f + "]");
+    }
+    try (Habanero h = Fixtures.habanero(wh)) {
+      // After the snapshot was listed and before the source is read, a late file lands in the
+      // prefix. Reading the prefix as a directory would pick it up; the fixed file set must not.
+      h.service()
+          .setCheckpoint(
+              (phase, rec) -> {
+                if (phase.equals("running")) {
+                  Fixtures.write(src.resolve("part-late.csv"), "id,name\n999,late\n");
+                }
+              });
+      Changeset cs =
+          h.createChangeset(Fixtures.csv("late", ChangeType.APPEND, src).build()).changeset();
+
+      assertThat(cs.status()).as(String.valueOf(cs.errorInfo())).isEqualTo(IngestionStatus.SUCCESS);
+      assertThat(Fixtures.rows(h.readDataset("late")))
+          .containsExactlyInAnyOrderElementsOf(expected);
+    }
+  }
+
+  @Test
   void manySmallFilesMakeOneVersionWithFewOutputFiles() {
     Path wh = tmp.resolve("wh");
     Path src = tmp.resolve("storm");

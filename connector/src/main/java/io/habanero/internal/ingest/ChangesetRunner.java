@@ -224,18 +224,23 @@ public final class ChangesetRunner implements Callable<ChangesetRecord> {
   /**
    * Spark plans one read partition per ~4 MB of small files (its open cost), so thousands of tiny
    * source files would become hundreds of tiny output files. Coalescing (no shuffle) to what the
-   * input's size calls for keeps the output file count independent of the input file count.
+   * input's size calls for keeps the output file count independent of the input file count. The
+   * partition count Spark will plan is computed from the snapshot with Spark's own split rule
+   * ({@code FilePartition.maxSplitBytes}), without planning the query.
    */
   private Dataset<Row> packSmallFiles(Dataset<Row> source) {
-    int wanted =
-        (int)
-            Math.max(
-                spark.sparkContext().defaultParallelism(),
-                (snapshot.totalBytes() + TARGET_FILE_BYTES - 1) / TARGET_FILE_BYTES);
-    if (snapshot.files().size() <= wanted || source.rdd().getNumPartitions() <= 2 * wanted) {
+    int parallelism = spark.sparkContext().defaultParallelism();
+    long total = snapshot.totalBytes();
+    int wanted = (int) Math.max(parallelism, (total + TARGET_FILE_BYTES - 1) / TARGET_FILE_BYTES);
+    if (snapshot.files().size() <= wanted) {
       return source;
     }
-    return source.coalesce(wanted);
+    long openCost = spark.sessionState().conf().filesOpenCostInBytes();
+    long maxPartitionBytes = spark.sessionState().conf().filesMaxPartitionBytes();
+    long withOpenCost = total + snapshot.files().size() * openCost;
+    long maxSplit = Math.min(maxPartitionBytes, Math.max(openCost, withOpenCost / parallelism));
+    long planned = (withOpenCost + maxSplit - 1) / maxSplit;
+    return planned <= 2L * wanted ? source : source.coalesce(wanted);
   }
 
   private void checkStop() {

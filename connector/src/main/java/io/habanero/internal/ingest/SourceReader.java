@@ -134,9 +134,20 @@ public final class SourceReader {
     return out;
   }
 
+  /** Above this many files, Spark lists explicit paths with one distributed task per path. */
+  private static final int MANY_FILES = 32;
+
   /**
-   * Loads exactly {@code paths}. spark-xml (a V1 source) takes one {@code path}, so its files are
-   * passed as Hadoop's comma-separated list, with commas in names escaped.
+   * Loads exactly {@code paths}, the snapshot's files.
+   *
+   * <p>Given thousands of explicit paths, Spark's file index runs a listing job with one task per
+   * path, which costs far more than reading small files. So a prefix with many files is loaded as a
+   * directory instead, and used only if the files Spark's index fixed at load time ({@code
+   * inputFiles()}) are exactly the snapshot's; otherwise (files added or removed since the
+   * snapshot, or empty files Spark would include) the explicit paths are loaded.
+   *
+   * <p>spark-xml (a V1 source) takes one {@code path}, so its files are passed as Hadoop's
+   * comma-separated list, with commas in names escaped.
    */
   private Dataset<Row> load(DataFrameReader r, String[] paths) {
     if (format.format() == FormatType.XML) {
@@ -148,6 +159,12 @@ public final class SourceReader {
         joined.append(p.replace("\\", "\\\\").replace(",", "\\,"));
       }
       return r.load(joined.toString());
+    }
+    if (paths.length > MANY_FILES && snapshot.directory().isPresent()) {
+      Dataset<Row> whole = r.option("recursiveFileLookup", "true").load(snapshot.directory().get());
+      if (snapshot.sameFiles(whole.inputFiles())) {
+        return whole;
+      }
     }
     return r.load(paths);
   }

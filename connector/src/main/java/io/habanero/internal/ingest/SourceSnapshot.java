@@ -25,13 +25,15 @@ import org.apache.hadoop.fs.RemoteIterator;
  */
 public final class SourceSnapshot {
   private final List<SourceFile> files;
+  private final String directory;
 
-  private SourceSnapshot(List<SourceFile> files) {
+  private SourceSnapshot(List<SourceFile> files, String directory) {
     this.files = files;
+    this.directory = directory;
   }
 
   public static SourceSnapshot of(List<SourceFile> files) {
-    return new SourceSnapshot(List.copyOf(files));
+    return new SourceSnapshot(List.copyOf(files), null);
   }
 
   /**
@@ -65,6 +67,7 @@ public final class SourceSnapshot {
   public static SourceSnapshot list(String s3SourcePath, Configuration conf) {
     Path root = toHadoopPath(s3SourcePath);
     List<SourceFile> out = new ArrayList<>();
+    String directory = null;
     try {
       FileSystem fs = root.getFileSystem(conf);
       FileStatus top;
@@ -81,6 +84,7 @@ public final class SourceSnapshot {
       } else {
         RemoteIterator<LocatedFileStatus> it = fs.listFiles(root, true);
         String rootStr = top.getPath().toString();
+        directory = rootStr;
         while (it.hasNext()) {
           LocatedFileStatus f = it.next();
           if (f.getLen() > 0 && !hidden(rootStr, f.getPath().toString())) {
@@ -95,7 +99,7 @@ public final class SourceSnapshot {
       throw Errors.emptySource(s3SourcePath);
     }
     out.sort(java.util.Comparator.comparing(f -> f.path));
-    return new SourceSnapshot(out);
+    return new SourceSnapshot(out, directory);
   }
 
   private static boolean hidden(String root, String path) {
@@ -106,6 +110,28 @@ public final class SourceSnapshot {
       }
     }
     return false;
+  }
+
+  /** The listed directory when the source path is a prefix, or empty for a single file. */
+  public java.util.Optional<String> directory() {
+    return java.util.Optional.ofNullable(directory);
+  }
+
+  /** Whether {@code paths} (e.g. a DataFrame's input files) are exactly this snapshot's files. */
+  public boolean sameFiles(String[] paths) {
+    if (paths.length != files.size()) {
+      return false;
+    }
+    java.util.Set<String> mine = new java.util.HashSet<>();
+    for (SourceFile f : files) {
+      mine.add(new Path(f.path).toUri().normalize().toString());
+    }
+    for (String p : paths) {
+      if (!mine.contains(new Path(p).toUri().normalize().toString())) {
+        return false;
+      }
+    }
+    return true;
   }
 
   public List<SourceFile> files() {
