@@ -2,12 +2,14 @@ package io.habanero;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.habanero.internal.ingest.SourceSnapshot;
 import io.habanero.model.ChangeType;
 import io.habanero.model.Changeset;
 import io.habanero.model.IngestionStatus;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,6 +44,36 @@ class SmallFilesTest {
       assertThat(Fixtures.rows(h.readDataset("late")))
           .containsExactlyInAnyOrderElementsOf(expected);
     }
+  }
+
+  @Test
+  void aNestedPrefixIsListedWithoutHiddenOrEmptyFilesAndMatchesSparksSpelling() {
+    Path src = tmp.resolve("nested");
+    Fixtures.write(src.resolve("a/part-1.csv"), "id\n1\n");
+    Fixtures.write(src.resolve("b/c/part-2.csv"), "id\n2\n");
+    Fixtures.write(src.resolve("_SUCCESS"), "x");
+    Fixtures.write(src.resolve("_tmp/part-3.csv"), "id\n3\n");
+    Fixtures.write(src.resolve(".part-4.csv.crc"), "x");
+    Fixtures.write(src.resolve("empty.csv"), "");
+
+    SourceSnapshot s = SourceSnapshot.list(src.toString(), new Configuration());
+
+    assertThat(s.paths())
+        .containsExactly(
+            src.resolve("a/part-1.csv").toUri().toString().replace("file:///", "file:/"),
+            src.resolve("b/c/part-2.csv").toUri().toString().replace("file:///", "file:/"));
+    assertThat(s.totalBytes()).isEqualTo(10);
+    // Spark's inputFiles() spells local paths file:///…; the snapshot's own are file:/….
+    String[] spark = {
+      src.resolve("b/c/part-2.csv").toUri().toString(),
+      src.resolve("a/part-1.csv").toUri().toString()
+    };
+    assertThat(spark[0]).startsWith("file:///");
+    assertThat(s.sameFiles(spark)).isTrue();
+    assertThat(s.sameFiles(new String[] {spark[0]})).as("a file missing").isFalse();
+    assertThat(s.sameFiles(new String[] {spark[0], spark[1].replace("part-1", "part-9")}))
+        .as("a different file")
+        .isFalse();
   }
 
   @Test

@@ -82,13 +82,17 @@ public final class SourceSnapshot {
               new SourceFile(top.getPath().toString(), top.getLen(), top.getModificationTime()));
         }
       } else {
-        RemoteIterator<LocatedFileStatus> it = fs.listFiles(root, true);
-        String rootStr = top.getPath().toString();
-        directory = rootStr;
-        while (it.hasNext()) {
-          LocatedFileStatus f = it.next();
-          if (f.getLen() > 0 && !hidden(rootStr, f.getPath().toString())) {
-            out.add(new SourceFile(f.getPath().toString(), f.getLen(), f.getModificationTime()));
+        directory = top.getPath().toString();
+        if ("file".equals(fs.getScheme())) {
+          walk(fs, top.getPath(), out);
+        } else {
+          // An object store lists a whole prefix in one flat, paged listing.
+          RemoteIterator<LocatedFileStatus> it = fs.listFiles(top.getPath(), true);
+          while (it.hasNext()) {
+            LocatedFileStatus f = it.next();
+            if (f.getLen() > 0 && !hidden(directory, f.getPath().toString())) {
+              out.add(new SourceFile(f.getPath().toString(), f.getLen(), f.getModificationTime()));
+            }
           }
         }
       }
@@ -112,6 +116,32 @@ public final class SourceSnapshot {
     return false;
   }
 
+  /**
+   * Walks a local directory with {@code listStatus}, not {@code listFiles}: the latter builds a
+   * LocatedFileStatus per file, which loads its permissions by running a shell command per file
+   * (about 15 s for 5,000 files). Hidden names are skipped without descending.
+   */
+  private static void walk(FileSystem fs, Path dir, List<SourceFile> out) throws IOException {
+    for (FileStatus f : fs.listStatus(dir)) {
+      String name = f.getPath().getName();
+      if (name.startsWith("_") || name.startsWith(".")) {
+        continue;
+      }
+      if (f.isDirectory()) {
+        walk(fs, f.getPath(), out);
+      } else if (f.getLen() > 0) {
+        out.add(new SourceFile(f.getPath().toString(), f.getLen(), f.getModificationTime()));
+      }
+    }
+  }
+
+  /** A path's identity regardless of spelling ({@code file:/x} and {@code file:///x} are equal). */
+  private static String identity(String path) {
+    URI u = new Path(path).toUri().normalize();
+    String authority = u.getAuthority() == null ? "" : u.getAuthority();
+    return u.getScheme() + "://" + authority + u.getPath();
+  }
+
   /** The listed directory when the source path is a prefix, or empty for a single file. */
   public java.util.Optional<String> directory() {
     return java.util.Optional.ofNullable(directory);
@@ -124,10 +154,10 @@ public final class SourceSnapshot {
     }
     java.util.Set<String> mine = new java.util.HashSet<>();
     for (SourceFile f : files) {
-      mine.add(new Path(f.path).toUri().normalize().toString());
+      mine.add(identity(f.path));
     }
     for (String p : paths) {
-      if (!mine.contains(new Path(p).toUri().normalize().toString())) {
+      if (!mine.contains(identity(p))) {
         return false;
       }
     }
