@@ -330,7 +330,8 @@ public final class IngestBenchmark {
                     },
                     target -> Fingerprint.of(h.readDataset("t"))));
         p.check(p.fa.get(0));
-        p.report(1.10, false);
+        // The issue sets no per-N target for MODIFY, only one on growth (below).
+        p.report(Double.NaN, false);
         byN.put(
             String.valueOf(mult * modifyK),
             Map.of("habaneroMedianSeconds", p.medianB(), "baselineMedianSeconds", p.medianA()));
@@ -369,7 +370,7 @@ public final class IngestBenchmark {
     results.put("5 fixed overhead seconds", overhead);
     table.add(
         String.format(
-            "| 5 fixed overhead per small changeset | %.3f | %.3f | +%.3f s | ≤ 0.5 s | %s |",
+            "| 5 fixed overhead per small changeset | %.3f | %.3f | %+.3f s | ≤ 0.5 s | %s |",
             p.medianA(), p.medianB(), overhead, overhead <= 0.5 ? "met" : "MISSED"));
     if (overhead > 2.0) {
       failures.add("fixed overhead per changeset " + overhead + " s > 2 s");
@@ -535,11 +536,11 @@ public final class IngestBenchmark {
       r.put("habaneroMin", Measure.min(b));
       r.put("habaneroMax", Measure.max(b));
       r.put("ratio", ratio);
-      r.put("target", target);
+      r.put("target", Double.isNaN(target) ? null : target);
       results.put(name, r);
       table.add(
           String.format(
-              "| %s | %.3f (%.3f–%.3f) | %.3f (%.3f–%.3f) | %.2f | ≤ %.2f | %s |",
+              "| %s | %.3f (%.3f–%.3f) | %.3f (%.3f–%.3f) | %.2f | %s | %s |",
               name,
               medianA(),
               Measure.min(a),
@@ -548,8 +549,8 @@ public final class IngestBenchmark {
               Measure.min(b),
               Measure.max(b),
               ratio,
-              target,
-              ratio <= target ? "met" : "MISSED"));
+              Double.isNaN(target) ? "—" : String.format("≤ %.2f", target),
+              Double.isNaN(target) ? "reported" : ratio <= target ? "met" : "MISSED"));
       log(table.get(table.size() - 1));
       if (ratio > 2.0) {
         failures.add(name + ": ratio " + String.format("%.2f", ratio) + " > 2 (gross regression)");

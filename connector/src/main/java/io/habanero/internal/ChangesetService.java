@@ -8,6 +8,7 @@ import io.habanero.errors.ValidationException;
 import io.habanero.internal.changeset.ChangesetLog;
 import io.habanero.internal.changeset.ChangesetRecord;
 import io.habanero.internal.ingest.ChangesetRunner;
+import io.habanero.internal.ingest.ChangesetSource;
 import io.habanero.internal.ingest.DeltaCommit;
 import io.habanero.internal.ingest.SchemaRules;
 import io.habanero.internal.ingest.SourceFormat;
@@ -229,10 +230,59 @@ public final class ChangesetService implements AutoCloseable {
     r.owner = ChangesetRecord.Owner.current();
     r.heartbeatTime = r.createTime;
     log.write(r);
+    return start(r, new ChangesetSource.Files(a.format(), a.snapshot()), listener);
+  }
 
+  /**
+   * Validates, records PENDING and starts a changeset whose rows are {@code data}: a DataFrame
+   * written through the {@code habanero} data source or SQL. It is recorded like any other, with
+   * {@code sourceParams} naming the DataFrame as its source and no formatType.
+   */
+  public Submitted submitFrame(
+      String datasetId,
+      ChangeType changeType,
+      String updatesChangesetId,
+      Dataset<Row> data,
+      ProgressListener listener) {
+    Ids.check("datasetId", datasetId);
+    if (changeType == null) {
+      throw Errors.missing("changeType", "set changeType to APPEND, REPLACE or MODIFY");
+    }
+    if (changeType == ChangeType.MODIFY) {
+      checkModifiable(datasetId, updatesChangesetId);
+    } else if (updatesChangesetId != null) {
+      throw Errors.notAllowed(
+          "updatesChangesetId",
+          "is only for MODIFY, but changeType is " + changeType,
+          "drop updatesChangesetId, or use changeType MODIFY");
+    }
+    ChangesetRecord r = new ChangesetRecord();
+    r.changesetId = Ids.newId();
+    r.datasetId = datasetId;
+    r.changeType = changeType;
+    r.sourceParams = new LinkedHashMap<>(Map.of(FRAME_SOURCE_KEY, FRAME_SOURCE_VALUE));
+    r.formatParams = new LinkedHashMap<>();
+    r.tags = new LinkedHashMap<>();
+    r.updatesChangesetId = updatesChangesetId;
+    r.createTime = System.currentTimeMillis();
+    r.status = IngestionStatus.PENDING;
+    r.sourceFiles = new ArrayList<>();
+    r.owner = ChangesetRecord.Owner.current();
+    r.heartbeatTime = r.createTime;
+    log.write(r);
+    return start(r, new ChangesetSource.Frame(data), listener);
+  }
+
+  /** The sourceParams entry that marks a changeset written from a DataFrame. */
+  public static final String FRAME_SOURCE_KEY = "source";
+
+  public static final String FRAME_SOURCE_VALUE = "DataFrame";
+
+  private Submitted start(ChangesetRecord r, ChangesetSource source, ProgressListener listener) {
     ChangesetRunner runner =
-        new ChangesetRunner(
-            spark, warehouse, log, r, a.format(), a.snapshot(), listener, checkpoint);
+        new ChangesetRunner(spark, warehouse, log, r, source, listener, checkpoint);
+    String changesetId = r.changesetId;
+    String datasetId = r.datasetId;
     running.put(changesetId, runner);
     ScheduledFuture<?> tick =
         ticker.scheduleWithFixedDelay(
@@ -246,13 +296,12 @@ public final class ChangesetService implements AutoCloseable {
             TICK_MILLIS,
             TICK_MILLIS,
             TimeUnit.MILLISECONDS);
-    String id = changesetId;
     CompletableFuture<Changeset> done =
         CompletableFuture.supplyAsync(runner::call, workers)
             .whenComplete(
                 (rec, err) -> {
                   tick.cancel(false);
-                  running.remove(id);
+                  running.remove(changesetId);
                 })
             .thenApply(rec -> toChangeset(rec, log.list(datasetId)));
     return new Submitted(datasetId, changesetId, done);
@@ -377,6 +426,21 @@ public final class ChangesetService implements AutoCloseable {
    * column unless asked.
    */
   public Dataset<Row> read(String datasetId, String changesetId, boolean withLineage) {
+    requireReadable(datasetId);
+    var reader = spark.read().format("delta");
+    if (changesetId != null) {
+      reader = reader.option("versionAsOf", successVersion(datasetId, changesetId));
+    }
+    Dataset<Row> df = reader.load(warehouse.datasetPath(datasetId).toString());
+    return withLineage ? df : df.drop(SchemaRules.LINEAGE_COLUMN);
+  }
+
+  /**
+   * Fails unless the dataset exists and has data (at least one SUCCESS changeset).
+   *
+   * @throws ResourceNotFoundException naming the dataset
+   */
+  public void requireReadable(String datasetId) {
     Ids.check("datasetId", datasetId);
     if (!log.datasetExists(datasetId)
         || !warehouse.exists(
@@ -387,24 +451,39 @@ public final class ChangesetService implements AutoCloseable {
       // Failed first changesets leave an empty _delta_log, which Delta cannot load.
       throw Errors.datasetHasNoData(datasetId);
     }
-    var reader = spark.read().format("delta");
-    if (changesetId != null) {
-      Ids.check("changesetId", changesetId);
-      ChangesetRecord r = requireRecord(datasetId, changesetId);
-      if (r.status != IngestionStatus.SUCCESS || r.deltaVersion == null) {
-        throw Errors.notAllowed(
-            "changesetId",
-            "names changeset '"
-                + changesetId
-                + "', which is "
-                + r.status
-                + " and has no version to read",
-            "name a SUCCESS changeset");
+  }
+
+  /** The datasets that have data, sorted. */
+  public List<String> readableDatasets() {
+    List<String> out = new ArrayList<>();
+    for (String id : log.datasets()) {
+      if (log.list(id).stream().anyMatch(r -> r.status == IngestionStatus.SUCCESS)) {
+        out.add(id);
       }
-      reader = reader.option("versionAsOf", r.deltaVersion);
     }
-    Dataset<Row> df = reader.load(warehouse.datasetPath(datasetId).toString());
-    return withLineage ? df : df.drop(SchemaRules.LINEAGE_COLUMN);
+    return out;
+  }
+
+  /**
+   * The Delta version to read as of SUCCESS changeset {@code changesetId}.
+   *
+   * @throws ResourceNotFoundException if the changeset is unknown
+   * @throws ValidationException if it is not SUCCESS
+   */
+  public long successVersion(String datasetId, String changesetId) {
+    Ids.check("changesetId", changesetId);
+    ChangesetRecord r = requireRecord(datasetId, changesetId);
+    if (r.status != IngestionStatus.SUCCESS || r.deltaVersion == null) {
+      throw Errors.notAllowed(
+          "changesetId",
+          "names changeset '"
+              + changesetId
+              + "', which is "
+              + r.status
+              + " and has no version to read",
+          "name a SUCCESS changeset");
+    }
+    return r.deltaVersion;
   }
 
   /** The Delta version a SUCCESS changeset committed. */
@@ -434,7 +513,9 @@ public final class ChangesetService implements AutoCloseable {
   public ChangesetSummary toSummary(ChangesetRecord r, List<ChangesetRecord> all) {
     ChangesetLog.Retirement ret = ChangesetLog.retirement(r, all);
     Map<String, String> fp = new LinkedHashMap<>(r.formatParams);
-    fp.putIfAbsent("formatType", r.formatType.name());
+    if (r.formatType != null) {
+      fp.putIfAbsent("formatType", r.formatType.name());
+    }
     return new ChangesetSummary(
         r.changesetId,
         arn(r.datasetId, r.changesetId),
@@ -458,7 +539,7 @@ public final class ChangesetService implements AutoCloseable {
         arn(r.datasetId, r.changesetId),
         r.datasetId,
         r.changeType,
-        SourceType.S3,
+        r.formatType == null ? null : SourceType.S3,
         Map.copyOf(r.sourceParams),
         r.formatType,
         Map.copyOf(r.formatParams),

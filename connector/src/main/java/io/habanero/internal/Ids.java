@@ -39,6 +39,11 @@ public final class Ids {
     return id;
   }
 
+  /** Whether {@code id} passes {@link #check}. */
+  public static boolean isValid(String id) {
+    return id != null && !id.isBlank() && id.length() <= 26 && ALLOWED.matcher(id).matches();
+  }
+
   /**
    * A new id: a ULID (26 Crockford base-32 characters), time-ordered so that ids sort by creation
    * time.

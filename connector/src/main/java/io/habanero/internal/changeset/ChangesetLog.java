@@ -90,6 +90,26 @@ public final class ChangesetLog {
     return out;
   }
 
+  /** The ids of the datasets that have changeset records, sorted. */
+  public List<String> datasets() {
+    List<String> out = new ArrayList<>();
+    Path root = warehouse.recordRoot();
+    try {
+      for (FileStatus f : warehouse.fs().listStatus(root)) {
+        String name = f.getPath().getName();
+        if (f.isDirectory() && io.habanero.internal.Ids.isValid(name)) {
+          out.add(name);
+        }
+      }
+    } catch (FileNotFoundException e) {
+      return out;
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot list datasets in " + root, e);
+    }
+    out.sort(Comparator.naturalOrder());
+    return out;
+  }
+
   public boolean datasetExists(String datasetId) {
     return warehouse.exists(warehouse.recordDir(datasetId));
   }

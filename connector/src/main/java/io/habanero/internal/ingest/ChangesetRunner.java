@@ -49,15 +49,11 @@ public final class ChangesetRunner implements Callable<ChangesetRecord> {
 
   private static final long HEARTBEAT_MILLIS = 10_000;
 
-  /** Input bytes per output file when many small files are packed together. */
-  private static final long TARGET_FILE_BYTES = 128L * 1024 * 1024;
-
   private final SparkSession spark;
   private final Warehouse warehouse;
   private final ChangesetLog log;
   private final ChangesetRecord record;
-  private final SourceFormat format;
-  private final SourceSnapshot snapshot;
+  private final ChangesetSource source;
   private final ProgressListener listener;
   private final Checkpoint checkpoint;
   private final String jobGroup;
@@ -70,16 +66,14 @@ public final class ChangesetRunner implements Callable<ChangesetRecord> {
       Warehouse warehouse,
       ChangesetLog log,
       ChangesetRecord record,
-      SourceFormat format,
-      SourceSnapshot snapshot,
+      ChangesetSource source,
       ProgressListener listener,
       Checkpoint checkpoint) {
     this.spark = spark;
     this.warehouse = warehouse;
     this.log = log;
     this.record = record;
-    this.format = format;
-    this.snapshot = snapshot;
+    this.source = source;
     this.listener = listener;
     this.checkpoint = checkpoint;
     this.jobGroup = "habanero-" + record.changesetId;
@@ -117,8 +111,7 @@ public final class ChangesetRunner implements Callable<ChangesetRecord> {
     Seq<Action> actions = null;
     DeltaCommit delta = null;
     boolean committing = false;
-    Dataset<Row> source = null;
-    SourceReader reader = null;
+    Dataset<Row> rows = null;
     spark.sparkContext().addSparkListener(tracker);
     spark
         .sparkContext()
@@ -132,39 +125,31 @@ public final class ChangesetRunner implements Callable<ChangesetRecord> {
       delta = DeltaCommit.start(spark, warehouse.datasetPath(record.datasetId));
       record.readVersion = delta.readVersion();
       StructType table = delta.tableSchema();
-      reader =
-          new SourceReader(
-              spark,
-              format,
-              snapshot,
-              record.datasetId,
-              table == null ? null : SchemaRules.userSchema(table));
       try {
         // Schema inference and Parquet footers are read here, so bad files can fail already.
-        source = reader.read();
+        rows = source.read(record.datasetId, table == null ? null : SchemaRules.userSchema(table));
       } catch (Exception e) {
         checkStop();
-        throw explainReadFailure(reader, null, e);
+        throw source.explainFailure(null, e);
       }
       checkStop();
       phase("WRITING");
       try {
         actions =
             delta.writeFiles(
-                packSmallFiles(source)
-                    .withColumn(SchemaRules.LINEAGE_COLUMN, lit(record.changesetId)),
+                source.pack(rows).withColumn(SchemaRules.LINEAGE_COLUMN, lit(record.changesetId)),
                 record.changeType,
                 record.changesetId,
                 record.updatesChangesetId);
       } catch (Exception e) {
         // Spark's job failures are checked SparkExceptions, so RuntimeException is not enough.
         checkStop();
-        throw explainReadFailure(reader, source, e);
+        throw source.explainFailure(rows, e);
       }
       checkpoint.reached("written", record);
       checkStop();
       Configuration conf = spark.sessionState().newHadoopConf();
-      snapshot.verifyUnchanged(conf);
+      source.verifyUnchanged(conf);
       phase("COMMITTING");
       committing = true;
       long version =
@@ -201,48 +186,6 @@ public final class ChangesetRunner implements Callable<ChangesetRecord> {
     return record;
   }
 
-  /** Turns a failure to read the source into a VALIDATION error naming the bad records/files. */
-  private static RuntimeException explainReadFailure(
-      SourceReader reader, Dataset<Row> source, Exception e) {
-    if (e instanceof io.habanero.errors.HabaneroException h) {
-      return h;
-    }
-    if (SourceReader.isMalformed(e)) {
-      return reader.explainMalformed(source, e);
-    }
-    if (SourceReader.isBadParquet(e)) {
-      return new io.habanero.errors.ValidationException(
-          "The Parquet source could not be read: "
-              + Errors.firstLine(SourceReader.rootMessage(e))
-              + ". Nothing was committed. Fix: make every file valid Parquet with the"
-              + " dataset's column types.",
-          e);
-    }
-    return Errors.classify(e);
-  }
-
-  /**
-   * Spark plans one read partition per ~4 MB of small files (its open cost), so thousands of tiny
-   * source files would become hundreds of tiny output files. Coalescing (no shuffle) to what the
-   * input's size calls for keeps the output file count independent of the input file count. The
-   * partition count Spark will plan is computed from the snapshot with Spark's own split rule
-   * ({@code FilePartition.maxSplitBytes}), without planning the query.
-   */
-  private Dataset<Row> packSmallFiles(Dataset<Row> source) {
-    int parallelism = spark.sparkContext().defaultParallelism();
-    long total = snapshot.totalBytes();
-    int wanted = (int) Math.max(parallelism, (total + TARGET_FILE_BYTES - 1) / TARGET_FILE_BYTES);
-    if (snapshot.files().size() <= wanted) {
-      return source;
-    }
-    long openCost = spark.sessionState().conf().filesOpenCostInBytes();
-    long maxPartitionBytes = spark.sessionState().conf().filesMaxPartitionBytes();
-    long withOpenCost = total + snapshot.files().size() * openCost;
-    long maxSplit = Math.min(maxPartitionBytes, Math.max(openCost, withOpenCost / parallelism));
-    long planned = (withOpenCost + maxSplit - 1) / maxSplit;
-    return planned <= 2L * wanted ? source : source.coalesce(wanted);
-  }
-
   private void checkStop() {
     if (stopRequested || log.stopRequested(record.datasetId, record.changesetId)) {
       stopRequested = true;
@@ -273,9 +216,11 @@ public final class ChangesetRunner implements Callable<ChangesetRecord> {
               record.datasetId,
               record.changesetId,
               phase,
-              snapshot.files().size(),
-              snapshot.totalBytes(),
-              Math.min(tracker.bytesRead.get(), snapshot.totalBytes()),
+              source.fileCount(),
+              source.totalBytes(),
+              source.totalBytes() > 0
+                  ? Math.min(tracker.bytesRead.get(), source.totalBytes())
+                  : tracker.bytesRead.get(),
               record.rowsWritten != null ? record.rowsWritten : tracker.rowsWritten.get()));
     } catch (RuntimeException e) {
       // A listener must not break the ingestion.

@@ -222,7 +222,8 @@ public final class DeltaCommit {
   }
 
   @SuppressWarnings("unchecked")
-  private static scala.collection.immutable.Map<String, String> scalaMap(Map<String, String> m) {
+  /** A Java map as an immutable Scala map. */
+  public static scala.collection.immutable.Map<String, String> scalaMap(Map<String, String> m) {
     return (scala.collection.immutable.Map<String, String>)
         JavaConverters.mapAsScalaMapConverter(m)
             .asScala()

@@ -20,6 +20,15 @@ public final class SchemaRules {
 
   private SchemaRules() {}
 
+  /** Column names quoted for {@code selectExpr}. */
+  public static String[] quoted(String[] cols) {
+    String[] out = new String[cols.length];
+    for (int i = 0; i < cols.length; i++) {
+      out[i] = "`" + cols[i].replace("`", "``") + "`";
+    }
+    return out;
+  }
+
   /** Fails if the source uses the reserved lineage column name. */
   public static void checkNoReservedColumn(StructType source) {
     for (StructField f : source.fields()) {

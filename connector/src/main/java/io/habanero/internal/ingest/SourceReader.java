@@ -123,15 +123,7 @@ public final class SourceReader {
         .withColumn("_hb_seq", monotonically_increasing_id())
         .withColumn("_hb_n", row_number().over(Window.partitionBy("_hb_file").orderBy("_hb_seq")))
         .filter(col("_hb_n").gt(1))
-        .selectExpr(quoted(cols));
-  }
-
-  private static String[] quoted(String[] cols) {
-    String[] out = new String[cols.length];
-    for (int i = 0; i < cols.length; i++) {
-      out[i] = "`" + cols[i].replace("`", "``") + "`";
-    }
-    return out;
+        .selectExpr(SchemaRules.quoted(cols));
   }
 
   /** Above this many files, Spark lists explicit paths with one distributed task per path. */

@@ -91,6 +91,11 @@ public final class Warehouse {
     return new Path(new Path(root, "datasets"), Ids.check("datasetId", datasetId));
   }
 
+  /** Where the changeset records of all datasets live. */
+  public Path recordRoot() {
+    return new Path(root, "changesets");
+  }
+
   public Path recordDir(String datasetId) {
     return new Path(new Path(root, "changesets"), Ids.check("datasetId", datasetId));
   }
