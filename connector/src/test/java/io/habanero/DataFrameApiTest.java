@@ -450,6 +450,12 @@ class DataFrameApiTest {
     assertThat(rows(spark.sql("SELECT name FROM habanero.trades WHERE id = 2")))
         .containsExactly("[a2]");
 
+    assertThatThrownBy(() -> spark.sql("CREATE TABLE habanero.fresh (id INT)"))
+        .hasMessageContaining("CREATE TABLE is not supported by the habanero catalog")
+        .hasMessageContaining("df.write.format(\"habanero\")");
+    assertThatThrownBy(() -> spark.sql("INSERT INTO habanero.missing VALUES (1, 'x')"))
+        .hasMessageContaining("missing");
+
     spark.sql("INSERT OVERWRITE habanero.trades SELECT 9, 'z9'");
     assertThat(rows(spark.sql("SELECT * FROM habanero.trades"))).containsExactly("[9,z9]");
     cs = changesets("trades");
