@@ -54,7 +54,7 @@ public final class Habanero implements AutoCloseable {
   private Habanero(SparkSession spark, HabaneroSettings settings) {
     this.spark = spark;
     this.settings = settings;
-    Warehouse warehouse = Warehouse.open(settings, spark.sessionState().newHadoopConf());
+    Warehouse warehouse = Warehouse.open(spark, settings);
     this.service = new ChangesetService(spark, settings, warehouse);
     this.workingLocations = new WorkingLocations(warehouse);
   }

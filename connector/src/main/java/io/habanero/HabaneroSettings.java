@@ -29,6 +29,11 @@ public final class HabaneroSettings {
     STS_ENDPOINT("sts.endpoint", null, "STS endpoint override"),
     S3_ENDPOINT("s3.endpoint", null, "S3 endpoint override for S3A"),
     S3_PATH_STYLE_ACCESS("s3.path-style-access", "false", "path-style access for S3A"),
+    ALLOWED_SOURCE_PREFIXES(
+        "source.allowed-prefixes",
+        null,
+        "comma-separated prefixes (e.g. s3://vendor-bucket/feeds/) that source paths may use besides"
+            + " the warehouse; on an S3 warehouse nothing else is allowed"),
     LEASE_TIMEOUT_SECONDS(
         "changeset.lease-timeout-seconds",
         "120",
@@ -163,6 +168,18 @@ public final class HabaneroSettings {
 
   public Optional<String> s3Endpoint() {
     return Optional.ofNullable(get(Key.S3_ENDPOINT)).filter(s -> !s.isEmpty());
+  }
+
+  /** The extra source prefixes allowed besides the warehouse. */
+  public java.util.List<String> allowedSourcePrefixes() {
+    String v = get(Key.ALLOWED_SOURCE_PREFIXES);
+    if (v == null || v.isBlank()) {
+      return java.util.List.of();
+    }
+    return java.util.Arrays.stream(v.split(","))
+        .map(String::trim)
+        .filter(x -> !x.isEmpty())
+        .toList();
   }
 
   public boolean s3PathStyleAccess() {

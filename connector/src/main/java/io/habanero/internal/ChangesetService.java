@@ -13,6 +13,7 @@ import io.habanero.internal.ingest.DeltaCommit;
 import io.habanero.internal.ingest.SchemaRules;
 import io.habanero.internal.ingest.SourceFormat;
 import io.habanero.internal.ingest.SourceSnapshot;
+import io.habanero.internal.warehouse.SourcePaths;
 import io.habanero.internal.warehouse.Warehouse;
 import io.habanero.model.ChangeType;
 import io.habanero.model.Changeset;
@@ -151,6 +152,7 @@ public final class ChangesetService implements AutoCloseable {
           "is only for MODIFY, but changeType is " + req.changeType(),
           "drop updatesChangesetId, or use changeType MODIFY");
     }
+    SourcePaths.check(path, settings, warehouse);
     SourceSnapshot snapshot = SourceSnapshot.list(path, hadoopConf());
     snapshot.checkCompression(
         format.compressionExtension(), req.formatParams().getOrDefault("compression", "none"));

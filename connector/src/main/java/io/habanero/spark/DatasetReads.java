@@ -25,8 +25,7 @@ final class DatasetReads {
 
   /** Opens the changeset service of the environment that {@code settings} describe. */
   static ChangesetService service(SparkSession spark, HabaneroSettings settings) {
-    return new ChangesetService(
-        spark, settings, Warehouse.open(settings, spark.sessionState().newHadoopConf()));
+    return new ChangesetService(spark, settings, Warehouse.open(spark, settings));
   }
 
   /**

@@ -8,6 +8,7 @@ import io.habanero.errors.ThrottlingException;
 import io.habanero.errors.ValidationException;
 import io.habanero.model.Credentials;
 import java.net.URI;
+import java.time.Instant;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.sts.StsClient;
@@ -25,6 +26,14 @@ public final class StsCredentials {
    * environment. STS errors map to the model's exceptions; messages never include secrets.
    */
   public static Credentials assume(HabaneroSettings settings, String roleArn, long minutes) {
+    return assumeWithExpiry(settings, roleArn, minutes).credentials();
+  }
+
+  /** Credentials and the expiry STS gave them. */
+  public record Issued(Credentials credentials, Instant expiration) {}
+
+  /** As {@link #assume}, with the expiry STS reported. */
+  public static Issued assumeWithExpiry(HabaneroSettings settings, String roleArn, long minutes) {
     StsClientBuilder builder = StsClient.builder().region(Region.of(settings.region()));
     settings.stsEndpoint().ifPresent(e -> builder.endpointOverride(URI.create(e)));
     try (StsClient sts = builder.build()) {
@@ -35,10 +44,12 @@ public final class StsCredentials {
                   .roleSessionName("habanero-" + settings.environmentId())
                   .durationSeconds((int) (minutes * 60))
                   .build());
-      return new Credentials(
-          resp.credentials().accessKeyId(),
-          resp.credentials().secretAccessKey(),
-          resp.credentials().sessionToken());
+      return new Issued(
+          new Credentials(
+              resp.credentials().accessKeyId(),
+              resp.credentials().secretAccessKey(),
+              resp.credentials().sessionToken()),
+          resp.credentials().expiration());
     } catch (StsException e) {
       throw map(e, roleArn);
     } catch (SdkException e) {

@@ -45,6 +45,15 @@ public final class Warehouse {
   }
 
   /**
+   * Opens the warehouse of {@code settings} for {@code spark}, first putting the environment's S3A
+   * settings into the session (see {@link io.habanero.s3.S3aSettings}).
+   */
+  public static Warehouse open(org.apache.spark.sql.SparkSession spark, HabaneroSettings settings) {
+    io.habanero.s3.S3aSettings.apply(spark, settings);
+    return open(settings, spark.sessionState().newHadoopConf());
+  }
+
+  /**
    * Opens the warehouse of {@code settings}. A relative local path resolves against the working
    * directory; the root is created if missing.
    */
