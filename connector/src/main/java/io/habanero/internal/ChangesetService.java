@@ -444,15 +444,21 @@ public final class ChangesetService implements AutoCloseable {
    */
   public void requireReadable(String datasetId) {
     Ids.check("datasetId", datasetId);
-    if (!log.datasetExists(datasetId)
-        || !warehouse.exists(
-            new org.apache.hadoop.fs.Path(warehouse.datasetPath(datasetId), "_delta_log"))) {
+    // Fast path: a committed Delta version means a SUCCESS changeset (only those commit). Delta
+    // caches the log, so this costs one listing of _delta_log, which the read needs anyway.
+    org.apache.hadoop.fs.Path table = warehouse.datasetPath(datasetId);
+    if (warehouse.exists(new org.apache.hadoop.fs.Path(table, "_delta_log"))
+        && org.apache.spark.sql.delta.DeltaLog.forTable(spark, table)
+                .update(false, scala.Option.empty(), scala.Option.empty())
+                .version()
+            >= 0) {
+      return;
+    }
+    if (!log.datasetExists(datasetId)) {
       throw Errors.datasetNotFound(datasetId);
     }
-    if (log.list(datasetId).stream().noneMatch(r -> r.status == IngestionStatus.SUCCESS)) {
-      // Failed first changesets leave an empty _delta_log, which Delta cannot load.
-      throw Errors.datasetHasNoData(datasetId);
-    }
+    // Failed first changesets leave an empty _delta_log, which Delta cannot load.
+    throw Errors.datasetHasNoData(datasetId);
   }
 
   /** The datasets that have data, sorted. */
