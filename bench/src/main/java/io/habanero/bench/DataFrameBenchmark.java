@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -94,19 +93,7 @@ public final class DataFrameBenchmark {
       System.err.println("--pairs must be at least 1 and --scale large enough for some rows");
       System.exit(2);
     }
-    SparkSession spark =
-        SparkSession.builder()
-            .master("local[2]")
-            .appName("habanero-bench-dataframe")
-            .config("spark.ui.enabled", "false")
-            .config("spark.sql.shuffle.partitions", "4")
-            .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
-            .config(
-                "spark.sql.catalog.spark_catalog",
-                "org.apache.spark.sql.delta.catalog.DeltaCatalog")
-            .getOrCreate();
-    spark.sparkContext().setLogLevel("ERROR");
+    SparkSession spark = BenchSupport.session("habanero-bench-dataframe");
     DataFrameBenchmark b =
         new DataFrameBenchmark(
             spark, work.toAbsolutePath().resolve("dataframe"), rows, pairs, 1, smoke);
@@ -127,7 +114,7 @@ public final class DataFrameBenchmark {
     BenchData.deleteTree(work);
     Files.createDirectories(work);
     Dataset<Row> source = BenchData.trades(spark, 0, rows, SEED);
-    log("fingerprinting the source: " + rows + " rows");
+    BenchSupport.log("fingerprinting the source: " + rows + " rows");
     Fingerprint expected = Fingerprint.of(source);
 
     writeScenario(source, expected);
@@ -139,7 +126,7 @@ public final class DataFrameBenchmark {
     String warehouse = readDir.resolve("wh").toString();
     Dataset<Row> ordered =
         source.repartitionByRange(READ_FILES, col("trade_id")).sortWithinPartitions("trade_id");
-    log("writing the read tables (" + READ_FILES + " files each, trade_id order)");
+    BenchSupport.log("writing the read tables (" + READ_FILES + " files each, trade_id order)");
     ordered.write().format("delta").mode(SaveMode.Append).save(plain);
     ordered
         .write()
@@ -148,17 +135,18 @@ public final class DataFrameBenchmark {
         .option("warehouse", warehouse)
         .mode(SaveMode.Append)
         .save();
-    long filesA = dataFiles(Path.of(plain));
-    long filesB = dataFiles(Path.of(warehouse).resolve("datasets").resolve(DATASET));
+    long filesA = BenchSupport.dataFiles(Path.of(plain));
+    long filesB = BenchSupport.dataFiles(Path.of(warehouse).resolve("datasets").resolve(DATASET));
     results.put("read tables: data files (baseline, habanero)", List.of(filesA, filesB));
     if (filesA != filesB) {
-      log("WARNING: the read tables have different file counts: " + filesA + " vs " + filesB);
+      BenchSupport.log(
+          "WARNING: the read tables have different file counts: " + filesA + " vs " + filesB);
     }
 
     readFullScenario(plain, warehouse, expected, filesA, filesB);
     readSelectiveScenario(plain, warehouse, source, filesA, filesB);
 
-    results.put("machine", machine());
+    results.put("machine", BenchSupport.machine());
     results.put("rows", rows);
     results.put("pairs", pairs);
     results.put("warmups", warmups);
@@ -293,7 +281,7 @@ public final class DataFrameBenchmark {
             "| 3 READ SELECTIVE: files read per lookup (numFiles), of files in table | %d of %d |"
                 + " %d of %d | | equal | %s |",
             perA, filesA, perB, filesB, same ? "met" : "MISSED"));
-    log(table.get(table.size() - 1) + " per lookup: " + a.files + " vs " + b.files);
+    BenchSupport.log(table.get(table.size() - 1) + " per lookup: " + a.files + " vs " + b.files);
   }
 
   /** One side's lookups: the rows and the scan's file count of each, from the latest run. */
@@ -377,7 +365,7 @@ public final class DataFrameBenchmark {
 
   private Pair pairs(String name, Side baseline, Side habanero) throws Exception {
     Pair p = new Pair(name);
-    log(name + ": " + warmups + " warm-up pair(s), " + pairs + " measured pair(s)");
+    BenchSupport.log(name + ": " + warmups + " warm-up pair(s), " + pairs + " measured pair(s)");
     for (int i = 0; i < warmups + pairs; i++) {
       boolean measured = i >= warmups;
       one(baseline, measured, p.a, p.fa);
@@ -469,7 +457,7 @@ public final class DataFrameBenchmark {
               ratio,
               target,
               ratio <= target ? "met" : "MISSED"));
-      log(table.get(table.size() - 1));
+      BenchSupport.log(table.get(table.size() - 1));
       if (ratio > 2.0) {
         failures.add(name + ": ratio " + String.format("%.2f", ratio) + " > 2 (gross regression)");
       }
@@ -489,39 +477,11 @@ public final class DataFrameBenchmark {
     return s.length() > 300 ? s.substring(0, 300) + "…" : s;
   }
 
-  private static long dataFiles(Path table) throws IOException {
-    try (var s = Files.list(table)) {
-      return s.filter(p -> p.getFileName().toString().endsWith(".parquet")).count();
-    }
-  }
-
-  private static Map<String, Object> machine() {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("jvm", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
-    m.put("cores", Runtime.getRuntime().availableProcessors());
-    m.put("maxHeapMiB", Runtime.getRuntime().maxMemory() / 1048576);
-    m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
-    try {
-      m.put(
-          "cpu",
-          Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
-              .filter(l -> l.startsWith("model name"))
-              .findFirst()
-              .map(l -> l.replaceFirst(".*:\\s*", ""))
-              .orElse("?"));
-    } catch (IOException e) {
-      m.put("cpu", "?");
-    }
-    m.put("spark", org.apache.spark.package$.MODULE$.SPARK_VERSION());
-    m.put("date", Instant.now().toString());
-    return m;
-  }
-
   private void write(Path out) throws IOException {
     Files.createDirectories(out);
     StringBuilder md = new StringBuilder();
     md.append("# DataFrame connector benchmark: format(\"habanero\") vs format(\"delta\")\n\n");
-    md.append("Machine: ").append(machine()).append("\n\n");
+    md.append("Machine: ").append(BenchSupport.machine()).append("\n\n");
     md.append(
         String.format(
             "Rows: %d (generated trades); %d warm-up pair(s), %d measured pair(s), alternating"
@@ -551,10 +511,6 @@ public final class DataFrameBenchmark {
         .enable(SerializationFeature.INDENT_OUTPUT)
         .writeValue(out.resolve(name + ".json").toFile(), results);
     System.out.println(md);
-    log("wrote " + out.resolve(name + ".md") + " and .json");
-  }
-
-  private static void log(String s) {
-    System.err.println("[bench] " + s);
+    BenchSupport.log("wrote " + out.resolve(name + ".md") + " and .json");
   }
 }

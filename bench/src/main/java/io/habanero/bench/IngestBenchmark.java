@@ -13,7 +13,6 @@ import io.habanero.model.IngestionStatus;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -83,19 +82,7 @@ public final class IngestBenchmark {
     if (smoke) {
       pairs = 1;
     }
-    SparkSession spark =
-        SparkSession.builder()
-            .master("local[2]")
-            .appName("habanero-bench")
-            .config("spark.ui.enabled", "false")
-            .config("spark.sql.shuffle.partitions", "4")
-            .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
-            .config(
-                "spark.sql.catalog.spark_catalog",
-                "org.apache.spark.sql.delta.catalog.DeltaCatalog")
-            .getOrCreate();
-    spark.sparkContext().setLogLevel("ERROR");
+    SparkSession spark = BenchSupport.session("habanero-bench");
     IngestBenchmark b = new IngestBenchmark(spark, work.toAbsolutePath(), rows, pairs, 1, smoke);
     int exit = b.runAll(out);
     spark.stop();
@@ -104,7 +91,7 @@ public final class IngestBenchmark {
 
   private int runAll(Path out) throws Exception {
     long t0 = System.nanoTime();
-    log("generating data: " + rows + " rows into " + data);
+    BenchSupport.log("generating data: " + rows + " rows into " + data);
     BenchData.ensure(spark, data, rows, 42);
     BenchData.ensureStorm(spark, work.resolve("storm-" + stormFiles), stormFiles, 42);
 
@@ -121,7 +108,7 @@ public final class IngestBenchmark {
       ladder();
     }
 
-    results.put("machine", machine());
+    results.put("machine", BenchSupport.machine());
     results.put("rows", rows);
     results.put("pairs", pairs);
     results.put("smoke", smoke);
@@ -260,7 +247,7 @@ public final class IngestBenchmark {
       BenchData.deleteTree(base);
       BenchData.deleteTree(hab);
       String baseTable = base.resolve("t").toString();
-      log("MODIFY N=" + mult + "k: building datasets of " + mult * modifyK + " rows");
+      BenchSupport.log("MODIFY N=" + mult + "k: building datasets of " + mult * modifyK + " rows");
       for (int i = 0; i < mult; i++) {
         spark
             .read()
@@ -390,14 +377,14 @@ public final class IngestBenchmark {
                 null,
                 plainAppend(FormatType.CSV, src, schema),
                 target -> {
-                  files[0] = dataFiles(target.resolve("t"));
+                  files[0] = BenchSupport.dataFiles(target.resolve("t"));
                   return verifyPlain(target);
                 }),
             new Side(
                 null,
                 habaneroCreate(ChangeType.APPEND, FormatType.CSV, src, schema),
                 target -> {
-                  files[1] = dataFiles(target.resolve("wh/datasets/t"));
+                  files[1] = BenchSupport.dataFiles(target.resolve("wh/datasets/t"));
                   versions[0] = deltaVersions(target.resolve("wh/datasets/t"));
                   return verifyHabanero(target);
                 }));
@@ -462,7 +449,7 @@ public final class IngestBenchmark {
       }
       double ns = Measure.median(secs) * 1e9 / rows;
       nsPerRow.put(e.getKey(), ns);
-      log(String.format("ladder %-24s %8.1f ns/row", e.getKey(), ns));
+      BenchSupport.log(String.format("ladder %-24s %8.1f ns/row", e.getKey(), ns));
     }
     results.put("ladder ns/row (scenario 1)", nsPerRow);
   }
@@ -551,7 +538,7 @@ public final class IngestBenchmark {
               ratio,
               Double.isNaN(target) ? "—" : String.format("≤ %.2f", target),
               Double.isNaN(target) ? "reported" : ratio <= target ? "met" : "MISSED"));
-      log(table.get(table.size() - 1));
+      BenchSupport.log(table.get(table.size() - 1));
       if (ratio > 2.0) {
         failures.add(name + ": ratio " + String.format("%.2f", ratio) + " > 2 (gross regression)");
       }
@@ -565,14 +552,14 @@ public final class IngestBenchmark {
             String.format(
                 "| %s: peak driver heap (MiB) | %.0f | %.0f | %.2f | ≤ 1.10 | %s |",
                 name, ha / 1048576, hb / 1048576, hb / ha, hb / ha <= 1.1 ? "met" : "MISSED"));
-        log(table.get(table.size() - 1));
+        BenchSupport.log(table.get(table.size() - 1));
       }
     }
   }
 
   private Pair pairs(String name, Side baseline, Side habanero) throws Exception {
     Pair p = new Pair(name);
-    log(name + ": " + warmups + " warm-up pair(s), " + pairs + " measured pair(s)");
+    BenchSupport.log(name + ": " + warmups + " warm-up pair(s), " + pairs + " measured pair(s)");
     for (int i = 0; i < warmups + pairs; i++) {
       boolean measured = i >= warmups;
       one(baseline, measured, p.a, p.heapA, p.fa);
@@ -624,45 +611,17 @@ public final class IngestBenchmark {
     return c;
   }
 
-  private static long dataFiles(Path table) throws IOException {
-    try (var s = Files.list(table)) {
-      return s.filter(p -> p.getFileName().toString().endsWith(".parquet")).count();
-    }
-  }
-
   private static long deltaVersions(Path table) throws IOException {
     try (var s = Files.list(table.resolve("_delta_log"))) {
       return s.filter(p -> p.getFileName().toString().matches("\\d{20}\\.json")).count();
     }
   }
 
-  private static Map<String, Object> machine() {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("jvm", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
-    m.put("cores", Runtime.getRuntime().availableProcessors());
-    m.put("maxHeapMiB", Runtime.getRuntime().maxMemory() / 1048576);
-    m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
-    try {
-      m.put(
-          "cpu",
-          Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
-              .filter(l -> l.startsWith("model name"))
-              .findFirst()
-              .map(l -> l.replaceFirst(".*:\\s*", ""))
-              .orElse("?"));
-    } catch (IOException e) {
-      m.put("cpu", "?");
-    }
-    m.put("spark", org.apache.spark.package$.MODULE$.SPARK_VERSION());
-    m.put("date", Instant.now().toString());
-    return m;
-  }
-
   private void write(Path out) throws IOException {
     Files.createDirectories(out);
     StringBuilder md = new StringBuilder();
     md.append("# Ingestion benchmark: Habanero vs plain Spark + Delta\n\n");
-    md.append("Machine: ").append(machine()).append("\n\n");
+    md.append("Machine: ").append(BenchSupport.machine()).append("\n\n");
     md.append(
         String.format(
             "Rows per scenario: %d; %d warm-up pair(s), %d measured pair(s), alternating"
@@ -694,10 +653,6 @@ public final class IngestBenchmark {
         .enable(SerializationFeature.INDENT_OUTPUT)
         .writeValue(out.resolve(name + ".json").toFile(), results);
     System.out.println(md);
-    log("wrote " + out.resolve(name + ".md") + " and .json");
-  }
-
-  private static void log(String s) {
-    System.err.println("[bench] " + s);
+    BenchSupport.log("wrote " + out.resolve(name + ".md") + " and .json");
   }
 }

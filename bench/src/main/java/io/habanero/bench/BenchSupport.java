@@ -1,0 +1,66 @@
+package io.habanero.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+
+/** What the benchmarks share: the session settings, machine facts and table inspection. */
+final class BenchSupport {
+  private BenchSupport() {}
+
+  /** The one SparkSession both sides of every pair use: local[2], UI off, Delta enabled. */
+  static SparkSession session(String appName) {
+    SparkSession spark =
+        SparkSession.builder()
+            .master("local[2]")
+            .appName(appName)
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "4")
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
+            .config(
+                "spark.sql.catalog.spark_catalog",
+                "org.apache.spark.sql.delta.catalog.DeltaCatalog")
+            .getOrCreate();
+    spark.sparkContext().setLogLevel("ERROR");
+    return spark;
+  }
+
+  /** Parquet data files directly in a table directory. */
+  static long dataFiles(Path table) throws IOException {
+    try (var s = Files.list(table)) {
+      return s.filter(p -> p.getFileName().toString().endsWith(".parquet")).count();
+    }
+  }
+
+  /** JVM, cores, heap, OS, CPU model, Spark version and date, for the results file. */
+  static Map<String, Object> machine() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("jvm", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+    m.put("cores", Runtime.getRuntime().availableProcessors());
+    m.put("maxHeapMiB", Runtime.getRuntime().maxMemory() / 1048576);
+    m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+    try {
+      m.put(
+          "cpu",
+          Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+              .filter(l -> l.startsWith("model name"))
+              .findFirst()
+              .map(l -> l.replaceFirst(".*:\\s*", ""))
+              .orElse("?"));
+    } catch (IOException e) {
+      m.put("cpu", "?");
+    }
+    m.put("spark", org.apache.spark.package$.MODULE$.SPARK_VERSION());
+    m.put("date", Instant.now().toString());
+    return m;
+  }
+
+  static void log(String s) {
+    System.err.println("[bench] " + s);
+  }
+}
