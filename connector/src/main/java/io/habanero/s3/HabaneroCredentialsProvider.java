@@ -1,6 +1,5 @@
 package io.habanero.s3;
 
-import com.amazonaws.SdkClientException;
 import com.amazonaws.auth.AWSCredentials;
 import com.amazonaws.auth.AWSCredentialsProvider;
 import com.amazonaws.auth.BasicSessionCredentials;
@@ -14,6 +13,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.s3a.auth.NoAuthWithAWSException;
 
 /**
  * S3A credentials from STS AssumeRole of the environment's role, refreshed before they expire, on
@@ -27,9 +27,9 @@ import org.apache.hadoop.conf.Configuration;
  * stale credentials. The base identity for calling STS is the AWS SDK's default chain (instance
  * profile, environment, ...).
  *
- * <p>If a refresh fails, S3A gets an {@link SdkClientException} that says why; the S3 request, and
- * so the changeset, fails before its commit. Neither the secret key nor the session token appears
- * in any message or {@code toString()}.
+ * <p>If a refresh fails, S3A gets a {@link NoAuthWithAWSException} that says why, which it does not
+ * retry; the S3 request, and so the changeset, fails at once, before its commit. Neither the secret
+ * key nor the session token appears in any message or {@code toString()}.
  */
 public final class HabaneroCredentialsProvider implements AWSCredentialsProvider {
   /** Hadoop keys read by this provider. */
@@ -106,7 +106,8 @@ public final class HabaneroCredentialsProvider implements AWSCredentialsProvider
       CURRENT.put(key(), fresh);
       return fresh;
     } catch (HabaneroException e) {
-      throw new SdkClientException(
+      // S3A's "no credentials" failure: not retried, so the job fails at once.
+      throw new NoAuthWithAWSException(
           "Habanero could not refresh the temporary S3 credentials of role "
               + roleArn
               + ": "

@@ -46,6 +46,9 @@ public final class S3aSettings {
       conf.put("fs.s3a.path.style.access", "true");
     }
     conf.put("fs.s3a.endpoint.region", settings.region());
+    // Keep directory markers: no bulk delete of parent markers after every write (faster, and
+    // S3-compatible stores without multi-object delete keep working).
+    conf.put("fs.s3a.directory.marker.retention", "keep");
     settings
         .roleArn()
         .ifPresent(
