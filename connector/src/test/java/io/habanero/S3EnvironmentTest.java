@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.habanero.errors.AccessDeniedException;
+import io.habanero.errors.ResourceNotFoundException;
 import io.habanero.errors.ThrottlingException;
 import io.habanero.model.ChangeType;
 import io.habanero.model.Changeset;
@@ -104,6 +105,11 @@ class S3EnvironmentTest {
 
   /** Uploads with the AWS SDK's S3 client, using the temporary credentials Habanero returned. */
   static void upload(GetProgrammaticAccessCredentialsResponse creds, String s3Uri, String text) {
+    upload(s3, creds, s3Uri, text);
+  }
+
+  static void upload(
+      S3Server s3, GetProgrammaticAccessCredentialsResponse creds, String s3Uri, String text) {
     URI uri = URI.create(s3Uri);
     try (S3Client client =
         S3Client.builder()
@@ -305,7 +311,21 @@ class S3EnvironmentTest {
     }
     // A warehouse in a bucket that does not exist.
     assertThatThrownBy(() -> Habanero.create(spark, settings("s3a://no-such-bucket/wh")))
-        .hasMessageContaining("no-such-bucket")
-        .hasMessageContaining("Fix:");
+        .isInstanceOfSatisfying(
+            ResourceNotFoundException.class,
+            e -> assertThat(e.category()).isEqualTo(ErrorCategory.RESOURCE_NOT_FOUND))
+        .hasMessageContaining("The warehouse bucket of s3a://no-such-bucket/wh does not exist")
+        .hasMessageContaining("Fix: create the bucket");
+    // A source in an allowed prefix whose bucket does not exist.
+    Map<String, String> o = settings("s3a://" + BUCKET + "/errors");
+    o.put("source.allowed-prefixes", "s3://missing-feeds/");
+    try (Habanero h = Habanero.create(spark, o)) {
+      assertThatThrownBy(
+              () -> h.createChangeset(csv("d", ChangeType.APPEND, "s3://missing-feeds/x/").build()))
+          .isInstanceOfSatisfying(
+              ResourceNotFoundException.class,
+              e -> assertThat(e.category()).isEqualTo(ErrorCategory.RESOURCE_NOT_FOUND))
+          .hasMessageContaining("'s3://missing-feeds/x/' does not exist");
+    }
   }
 }

@@ -121,6 +121,19 @@ public final class Errors {
             HabaneroSettings.Key.ROLE_ARN.confKey()));
   }
 
+  /** Whether an S3A failure says the bucket does not exist. */
+  public static boolean isMissingBucket(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      String m = String.valueOf(c.getMessage());
+      if (c.getClass().getSimpleName().equals("UnknownStoreException")
+          || m.contains("NoSuchBucket")
+          || m.contains("bucket does not exist")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Turns any failure of an ingestion into the errorInfo recorded on the changeset. */
   public static ChangesetErrorInfo toErrorInfo(Throwable t) {
     HabaneroException h = classify(t);

@@ -59,6 +59,7 @@ public final class HabaneroCredentialsProvider implements AWSCredentialsProvider
 
   /** The constructor S3A calls. */
   public HabaneroCredentialsProvider(URI uri, Configuration conf) {
+    io.habanero.internal.credentials.SecretSafeLogging.apply();
     this.roleArn = conf.getTrimmed(ROLE_ARN, "");
     if (roleArn.isEmpty()) {
       throw new IllegalArgumentException(

@@ -34,6 +34,7 @@ public final class StsCredentials {
 
   /** As {@link #assume}, with the expiry STS reported. */
   public static Issued assumeWithExpiry(HabaneroSettings settings, String roleArn, long minutes) {
+    SecretSafeLogging.apply();
     StsClientBuilder builder = StsClient.builder().region(Region.of(settings.region()));
     settings.stsEndpoint().ifPresent(e -> builder.endpointOverride(URI.create(e)));
     try (StsClient sts = builder.build()) {

@@ -75,6 +75,11 @@ public final class SourceSnapshot {
         top = fs.getFileStatus(root);
       } catch (FileNotFoundException e) {
         throw Errors.sourceNotFound(s3SourcePath);
+      } catch (IOException e) {
+        if (Errors.isMissingBucket(e)) {
+          throw Errors.sourceNotFound(s3SourcePath);
+        }
+        throw e;
       }
       if (top.isFile()) {
         if (top.getLen() > 0) {

@@ -76,6 +76,15 @@ public final class Warehouse {
       }
       return new Warehouse(root, fs);
     } catch (IOException e) {
+      if (Errors.isMissingBucket(e)) {
+        throw new io.habanero.errors.ResourceNotFoundException(
+            "The warehouse bucket of "
+                + raw
+                + " does not exist. Fix: create the bucket, or correct "
+                + HabaneroSettings.Key.WAREHOUSE.confKey()
+                + ".",
+            e);
+      }
       throw Errors.invalidSetting(
           HabaneroSettings.Key.WAREHOUSE,
           raw,
