@@ -1,26 +1,8 @@
 package io.habanero.jobs.cluster;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.habanero.jobs.HabaneroCli;
-import io.habanero.jobs.samples.SampleData;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,292 +13,27 @@ import org.junit.jupiter.api.io.TempDir;
  * Delta, so those come from the submitted jar alone. The warehouse and the sources are local
  * directories that the driver and the executors share (one machine).
  *
- * <p>APPEND, APPEND, MODIFY of the first, REPLACE; then list-changesets, and read-dataset as of
- * each changeset, compared row by row and value by value with the source files. Every Spark job of
- * a create or a read must have run its tasks in an executor of the worker.
+ * <p>The story and its checks are {@link ClusterStory}'s: APPEND, APPEND, MODIFY of the first,
+ * REPLACE; then list-changesets, and read-dataset as of each changeset, compared row by row and
+ * value by value with the source files. Every Spark job of a create or a read must have run its
+ * tasks in an executor of the worker.
  */
 class ClusterSubmitIT {
-  private static final int ROWS = 30;
-  private static final Duration SUBMIT_TIMEOUT = Duration.ofSeconds(180);
-  private static final String CLI = HabaneroCli.class.getName();
-
-  /**
-   * UTC so that timestamps print as the CSV's wall time; few partitions so that Delta's snapshot
-   * and the shuffles stay a handful of tasks on 2 cores.
-   */
-  private static final Map<String, String> CONF =
-      Map.of(
-          "spark.sql.session.timeZone", "UTC",
-          "spark.sql.shuffle.partitions", "2",
-          "spark.databricks.delta.snapshotPartitions", "2");
-
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final List<String> COLUMNS = List.of(SampleData.TRADES_HEADER.split(","));
-
   @TempDir Path tmp;
-
-  private StandaloneCluster cluster;
-  private Path warehouse;
-  private final List<StandaloneCluster.Submit> submits = new ArrayList<>();
 
   @Test
   void changesetsSubmittedToAStandaloneClusterRunOnItsExecutors() throws Exception {
     long t0 = System.nanoTime();
-    Path jar = jobsJar();
-    Path trades = tmp.resolve("samples").resolve("trades");
-    SampleData.writeTextSamples(tmp.resolve("samples"), ROWS);
-    Path part1 = trades.resolve("part-1.csv");
-    Path part2 = trades.resolve("part-2.csv");
-    Path corrected = trades.resolve("part-1-corrected.csv");
-    Path restated = trades.resolve("restated.csv");
-    warehouse = tmp.resolve("warehouse");
+    ClusterStory.jobsJar();
+    ClusterStory.Samples samples = ClusterStory.Samples.write(tmp.resolve("samples"));
+    Path warehouse = tmp.resolve("warehouse");
 
-    // The expected states; each differs from the one before, so a step that did nothing fails.
-    List<String> afterFirst = csvRows(part1);
-    List<String> afterSecond = concat(csvRows(part1), csvRows(part2));
-    List<String> afterModify = concat(csvRows(corrected), csvRows(part2));
-    List<String> afterReplace = csvRows(restated);
-    assertThat(afterFirst).hasSize(ROWS);
-    assertThat(afterSecond).hasSize(2 * ROWS);
-    assertThat(afterModify).hasSize(2 * ROWS).doesNotContainAnyElementsOf(csvRows(part1));
-    assertThat(afterReplace).hasSize(ROWS + ROWS / 2).isNotEqualTo(afterModify);
-
-    try (StandaloneCluster c = StandaloneCluster.start(itDir())) {
-      cluster = c;
+    try (StandaloneCluster cluster = StandaloneCluster.start(ClusterStory.itDir())) {
       Duration startup = Duration.ofNanos(System.nanoTime() - t0);
-
-      JsonNode first = create("append-1", "APPEND", part1);
-      JsonNode second = create("append-2", "APPEND", part2);
-      JsonNode modify =
-          create("modify-1", "MODIFY", corrected, "--updates-changeset-id", id(first));
-      JsonNode replace = create("replace", "REPLACE", restated);
-      assertThat(modify.path("updatesChangesetId").asText()).isEqualTo(id(first));
-      assertThat(Set.of(id(first), id(second), id(modify), id(replace))).hasSize(4);
-
-      StandaloneCluster.Submit listed =
-          cli("list", "list-changesets", "--dataset-id", "trades", "--max-results", "10");
-      assertOnCluster(listed, false); // metadata only: the app registers, no task is needed
-      JsonNode changesets = JSON.readTree(listed.out()).path("changesets");
-      assertThat(changesets).as(listed.toString()).hasSize(4);
-      assertThat(field(changesets, "changesetId"))
-          .containsExactly(id(first), id(second), id(modify), id(replace));
-      assertThat(field(changesets, "changeType"))
-          .containsExactly("APPEND", "APPEND", "MODIFY", "REPLACE");
-      assertThat(field(changesets, "status")).containsOnly("SUCCESS");
-      assertThat(field(changesets, "sourceParams", "s3SourcePath"))
-          .containsExactly(
-              part1.toString(), part2.toString(), corrected.toString(), restated.toString());
-      assertThat(changesets.get(0).path("updatedByChangesetId").asText()).isEqualTo(id(modify));
-      assertThat(changesets.get(2).path("updatesChangesetId").asText()).isEqualTo(id(first));
-      // MODIFY retired the first; REPLACE retired the second and the MODIFY; the last is active.
-      for (int i = 0; i < 3; i++) {
-        assertThat(changesets.get(i).has("activeUntilTimestamp"))
-            .as("changeset %d is retired: %s", i, changesets.get(i))
-            .isTrue();
-      }
-      assertThat(changesets.get(3).has("activeUntilTimestamp")).isFalse();
-
-      assertThat(read("read-as-of-append-1", first))
-          .containsExactlyInAnyOrderElementsOf(afterFirst);
-      assertThat(read("read-as-of-append-2", second))
-          .containsExactlyInAnyOrderElementsOf(afterSecond);
-      assertThat(read("read-as-of-modify", modify))
-          .containsExactlyInAnyOrderElementsOf(afterModify);
-      assertThat(read("read-as-of-replace", replace))
-          .containsExactlyInAnyOrderElementsOf(afterReplace);
-
-      assertMasterAndWorkerSawEveryApplication();
-      System.out.printf(
-          "cluster started in %d ms; %d submits; total %d ms%n",
-          startup.toMillis(), submits.size(), Duration.ofNanos(System.nanoTime() - t0).toMillis());
-      submits.forEach(s -> System.out.printf("  %s: %d ms%n", s.name(), s.took().toMillis()));
+      ClusterStory story = new ClusterStory(cluster, List.of("--warehouse", warehouse.toString()));
+      story.run(samples, samples.files().stream().map(Path::toString).toList());
+      story.assertMasterAndWorkerSawEveryApplication();
+      story.printTimings(startup, t0);
     }
-  }
-
-  /** create-changeset on the cluster; returns the printed changeset, which must be SUCCESS. */
-  private JsonNode create(String name, String changeType, Path source, String... extra)
-      throws Exception {
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                "create-changeset",
-                "--dataset-id",
-                "trades",
-                "--change-type",
-                changeType,
-                "--source-params",
-                "s3SourcePath=" + source,
-                "--format-type",
-                "CSV"));
-    args.addAll(Arrays.asList(extra));
-    StandaloneCluster.Submit s = cli(name, args.toArray(String[]::new));
-    assertOnCluster(s, true);
-    JsonNode changeset = JSON.readTree(s.out()).path("changeset");
-    assertThat(changeset.path("status").asText()).as(s.toString()).isEqualTo("SUCCESS");
-    assertThat(changeset.path("changeType").asText()).isEqualTo(changeType);
-    assertThat(changeset.path("datasetId").asText()).isEqualTo("trades");
-    assertThat(id(changeset)).isNotBlank();
-    return changeset;
-  }
-
-  /** read-dataset as of a changeset on the cluster; returns the rows in canonical form. */
-  private List<String> read(String name, JsonNode changeset) throws Exception {
-    StandaloneCluster.Submit s =
-        cli(name, "read-dataset", "--dataset-id", "trades", "--changeset-id", id(changeset));
-    assertOnCluster(s, true);
-    List<String> rows = new ArrayList<>();
-    for (String line : s.out().split("\n")) {
-      if (line.isBlank()) {
-        continue;
-      }
-      JsonNode row = JSON.readTree(line);
-      // Exactly the source's columns: the lineage column stays hidden.
-      assertThat(fieldNames(row)).as(line).containsExactlyInAnyOrderElementsOf(COLUMNS);
-      rows.add(canonical(COLUMNS.stream().map(col -> row.path(col).asText()).toList()));
-    }
-    return rows;
-  }
-
-  private StandaloneCluster.Submit cli(String name, String... args) throws Exception {
-    List<String> all = new ArrayList<>(List.of("--warehouse", warehouse.toString()));
-    all.addAll(Arrays.asList(args));
-    StandaloneCluster.Submit s = cluster.submit(name, jobsJar(), CLI, CONF, all, SUBMIT_TIMEOUT);
-    submits.add(s);
-    assertThat(s.exitCode()).as("%s\n%s", s, cluster.logTails()).isZero();
-    return s;
-  }
-
-  /**
-   * The submit was one application of this cluster, and (if it ran Spark jobs) its tasks ran in an
-   * executor JVM launched by the worker, with SPARK_HOME's jars and the shipped jobs jar.
-   */
-  private void assertOnCluster(StandaloneCluster.Submit s, boolean ranTasks) throws IOException {
-    assertThat(s.appIds()).as("new applications on the worker during %s", s.name()).hasSize(1);
-    String appId = s.appIds().get(0);
-    assertThat(s.err()).contains("Connected to Spark cluster with app ID " + appId);
-    String executors = cluster.executorLogs(appId);
-    assertThat(executors)
-        .as("executor stderr of %s", appId)
-        .contains("CoarseGrainedExecutorBackend")
-        // The executor's classpath is SPARK_HOME's: "-cp" "<SPARK_HOME>/conf/:<SPARK_HOME>/jars/*".
-        .contains("\"-cp\" \"" + cluster.sparkHome().resolve("conf"))
-        .contains(":" + cluster.sparkHome().resolve("jars") + "/*\"");
-    if (ranTasks) {
-      String jarName = jobsJar().getFileName().toString();
-      assertThat(executors)
-          .as("executor stderr of %s", appId)
-          .containsPattern(Pattern.compile("Adding file:\\S*/" + Pattern.quote(jarName)))
-          .containsPattern("Running task \\d+\\.\\d+ in stage")
-          .containsPattern("Finished task \\d+\\.\\d+ in stage");
-    }
-  }
-
-  /** The master lists every submit as a FINISHED application; the worker ran an executor each. */
-  private void assertMasterAndWorkerSawEveryApplication() throws Exception {
-    Set<String> apps = new HashSet<>();
-    submits.forEach(s -> apps.addAll(s.appIds()));
-    assertThat(apps).hasSize(submits.size());
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    JsonNode master;
-    JsonNode worker;
-    while (true) {
-      master = cluster.masterState();
-      worker = cluster.workerState();
-      if (field(master.path("completedapps"), "id").containsAll(apps)
-          || System.nanoTime() > deadline) {
-        break;
-      }
-      Thread.sleep(500);
-    }
-    assertThat(field(master.path("completedapps"), "id"))
-        .as("master: %s", master)
-        .containsExactlyInAnyOrderElementsOf(apps);
-    assertThat(field(master.path("completedapps"), "state")).containsOnly("FINISHED");
-    assertThat(master.path("activeapps")).isEmpty();
-    assertThat(field(worker.path("finishedexecutors"), "appid"))
-        .as("worker: %s", worker)
-        .containsAll(apps);
-  }
-
-  private static List<String> field(JsonNode array, String... path) {
-    List<String> values = new ArrayList<>();
-    for (JsonNode n : array) {
-      JsonNode v = n;
-      for (String p : path) {
-        v = v.path(p);
-      }
-      values.add(v.asText());
-    }
-    return values;
-  }
-
-  private static List<String> fieldNames(JsonNode n) {
-    List<String> names = new ArrayList<>();
-    n.fieldNames().forEachRemaining(names::add);
-    return names;
-  }
-
-  private static String id(JsonNode changeset) {
-    return changeset.path("id").asText();
-  }
-
-  /** A CSV file's data rows in canonical form, as read-dataset (in UTC) must print them. */
-  private static List<String> csvRows(Path csv) {
-    try {
-      List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
-      assertThat(lines.get(0)).isEqualTo(SampleData.TRADES_HEADER);
-      return lines.stream()
-          .skip(1)
-          .filter(l -> !l.isBlank())
-          .map(
-              l -> {
-                List<String> v = new ArrayList<>(List.of(l.split(",", -1)));
-                int ts = COLUMNS.indexOf("trade_ts");
-                v.set(ts, v.get(ts).replace(' ', 'T') + "Z");
-                return canonical(v);
-              })
-          .toList();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  /** Column=value pairs; the price compared as a number (the CSV has 4 decimals). */
-  private static String canonical(List<String> values) {
-    StringBuilder sb = new StringBuilder();
-    for (int i = 0; i < COLUMNS.size(); i++) {
-      String v = values.get(i);
-      if (COLUMNS.get(i).equals("price")) {
-        v = new BigDecimal(v).stripTrailingZeros().toPlainString();
-      }
-      sb.append(i == 0 ? "" : "|").append(COLUMNS.get(i)).append('=').append(v);
-    }
-    return sb.toString();
-  }
-
-  private static List<String> concat(List<String> a, List<String> b) {
-    return Stream.concat(a.stream(), b.stream()).toList();
-  }
-
-  private static Path jobsJar() throws IOException {
-    String configured = System.getProperty("habanero.it.spark-jar");
-    if (configured != null) {
-      Path jar = Path.of(configured);
-      assertThat(jar).as("the shaded jobs jar (built by package)").isRegularFile();
-      return jar;
-    }
-    try (Stream<Path> s = Files.list(Path.of(System.getProperty("basedir", "."), "target"))) {
-      return s.filter(p -> p.getFileName().toString().matches("habanero-jobs-.*-spark\\.jar"))
-          .findFirst()
-          .orElseThrow(() -> new AssertionError("no target/habanero-jobs-*-spark.jar: package"));
-    }
-  }
-
-  private static Path itDir() throws IOException {
-    String configured = System.getProperty("habanero.it.dir");
-    return Files.createDirectories(
-        configured != null
-            ? Path.of(configured)
-            : Path.of(System.getProperty("basedir", "."), "target", "it-cluster"));
   }
 }

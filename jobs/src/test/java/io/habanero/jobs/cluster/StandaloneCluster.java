@@ -82,6 +82,7 @@ public final class StandaloneCluster implements AutoCloseable {
   private final Path workDir;
   private final String classpath;
   private final List<String> addOpens;
+  private final Map<String, String> extraEnv;
   private final List<Process> processes = new CopyOnWriteArrayList<>();
   private final Thread shutdownHook = new Thread(this::destroyAll, "standalone-cluster-stop");
   private final AtomicInteger submits = new AtomicInteger();
@@ -91,13 +92,15 @@ public final class StandaloneCluster implements AutoCloseable {
   private Process master;
   private Process worker;
 
-  private StandaloneCluster(Path dir, List<Path> distribution, List<String> addOpens) {
+  private StandaloneCluster(
+      Path dir, List<Path> distribution, List<String> addOpens, Map<String, String> extraEnv) {
     this.dir = dir;
     this.sparkHome = dir.resolve("spark-home");
     this.workDir = dir.resolve("work");
     this.classpath =
         String.join(File.pathSeparator, distribution.stream().map(Path::toString).toList());
     this.addOpens = addOpens;
+    this.extraEnv = Map.copyOf(extraEnv);
   }
 
   /**
@@ -106,6 +109,17 @@ public final class StandaloneCluster implements AutoCloseable {
    * @param parent a directory (e.g. under target/); the cluster uses a fresh subdirectory of it
    */
   public static StandaloneCluster start(Path parent) throws IOException {
+    return start(parent, Map.of());
+  }
+
+  /**
+   * Starts a master and a worker (2 cores, 1 GiB) and waits until the worker has registered.
+   *
+   * @param parent a directory (e.g. under target/); the cluster uses a fresh subdirectory of it
+   * @param env extra environment variables of every child: master, worker (and so the executors it
+   *     launches) and the spark-submit drivers; e.g. a base AWS identity
+   */
+  public static StandaloneCluster start(Path parent, Map<String, String> env) throws IOException {
     deleteEarlierClusters(parent);
     Path dir =
         Files.createDirectories(
@@ -113,7 +127,7 @@ public final class StandaloneCluster implements AutoCloseable {
                 "cluster-"
                     + LocalDateTime.now()
                         .format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS"))));
-    StandaloneCluster c = new StandaloneCluster(dir, distributionJars(), addOpens());
+    StandaloneCluster c = new StandaloneCluster(dir, distributionJars(), addOpens(), env);
     Runtime.getRuntime().addShutdownHook(c.shutdownHook);
     try {
       c.startProcesses();
@@ -297,6 +311,7 @@ public final class StandaloneCluster implements AutoCloseable {
     env.put("JAVA_HOME", System.getProperty("java.home"));
     env.remove("SPARK_MASTER_HOST");
     env.remove("SPARK_WORKER_DIR");
+    env.putAll(extraEnv);
   }
 
   private static String java() {
@@ -395,7 +410,9 @@ public final class StandaloneCluster implements AutoCloseable {
    * @param name a label for the logs
    * @param jar the application jar
    * @param mainClass the application's main class
-   * @param conf extra {@code --conf} settings (they win over the defaults set here)
+   * @param conf extra {@code --conf} settings (they win over the defaults set here); {@code
+   *     spark.driver.extraClassPath} is put first on the driver's classpath, as bin/spark-submit
+   *     does
    * @param appArgs the application's arguments
    * @param timeout how long to wait before killing the driver
    */
@@ -422,7 +439,9 @@ public final class StandaloneCluster implements AutoCloseable {
     cmd.addAll(addOpens);
     cmd.addAll(FAST_START);
     cmd.add("-cp");
-    cmd.add(classpath);
+    // As bin/spark-submit does in client mode: spark.driver.extraClassPath goes first.
+    String driverExtra = all.getOrDefault("spark.driver.extraClassPath", "");
+    cmd.add(driverExtra.isEmpty() ? classpath : driverExtra + File.pathSeparator + classpath);
     cmd.add("org.apache.spark.deploy.SparkSubmit");
     cmd.addAll(List.of("--master", masterUrl(), "--deploy-mode", "client", "--class", mainClass));
     all.forEach((k, v) -> cmd.addAll(List.of("--conf", k + "=" + v)));
