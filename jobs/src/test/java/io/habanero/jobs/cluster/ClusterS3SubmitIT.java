@@ -164,6 +164,22 @@ class ClusterS3SubmitIT {
         assertThat(table.resolve(file)).as("data file in the S3 store").isRegularFile();
       }
 
+      // Secrets: only get-programmatic-access-credentials' own response carries them; no other
+      // CLI output (stdout or stderr, driver logs included) shows the secret key or the token.
+      String secret = credentials.path("secretAccessKey").asText();
+      String token = credentials.path("sessionToken").asText();
+      assertThat(secret).isEqualTo(sts.secretAccessKey());
+      for (StandaloneCluster.Submit submit : story.submits()) {
+        if (submit.name().equals("credentials")) {
+          assertThat(submit.out()).contains(secret).contains(token);
+          continue;
+        }
+        assertThat(submit.out() + submit.err())
+            .as("output of %s", submit.name())
+            .doesNotContain(secret)
+            .doesNotContain(token);
+      }
+
       assumed.assertEveryTaskRunningSubmitAssumedTheRole();
       story.assertMasterAndWorkerSawEveryApplication();
       story.printTimings(startup, t0);
