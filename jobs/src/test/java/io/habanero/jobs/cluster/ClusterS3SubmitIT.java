@@ -169,8 +169,9 @@ class ClusterS3SubmitIT {
       String secret = credentials.path("secretAccessKey").asText();
       String token = credentials.path("sessionToken").asText();
       assertThat(secret).isEqualTo(sts.secretAccessKey());
+      assertThat(story.submits()).filteredOn(x -> x.name().endsWith("-credentials")).hasSize(1);
       for (StandaloneCluster.Submit submit : story.submits()) {
-        if (submit.name().equals("credentials")) {
+        if (submit.name().endsWith("-credentials")) {
           assertThat(submit.out()).contains(secret).contains(token);
           continue;
         }
