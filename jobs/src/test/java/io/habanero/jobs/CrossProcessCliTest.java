@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.habanero.jobs.cluster.StandaloneCluster;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,25 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CrossProcessCliTest {
   /** The root pom's spark.add-opens, which Spark needs on Java 17. */
-  private static final List<String> ADD_OPENS =
-      Arrays.stream(
-              new String[] {
-                "java.lang",
-                "java.lang.invoke",
-                "java.lang.reflect",
-                "java.io",
-                "java.net",
-                "java.nio",
-                "java.util",
-                "java.util.concurrent",
-                "java.util.concurrent.atomic",
-                "sun.nio.ch",
-                "sun.nio.cs",
-                "sun.security.action",
-                "sun.util.calendar"
-              })
-          .map(p -> "--add-opens=java.base/" + p + "=ALL-UNNAMED")
-          .toList();
+  private static final List<String> ADD_OPENS = StandaloneCluster.ADD_OPENS;
 
   private static final long CHILD_TIMEOUT_SECONDS = 180;
 

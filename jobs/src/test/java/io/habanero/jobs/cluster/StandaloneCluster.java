@@ -45,8 +45,8 @@ import java.util.stream.Stream;
  * process.
  */
 public final class StandaloneCluster implements AutoCloseable {
-  /** The root pom's spark.add-opens, used when the build did not pass habanero.it.add-opens. */
-  private static final String DEFAULT_ADD_OPENS =
+  /** The root pom's spark.add-opens, which Spark needs on Java 17: one flag per element. */
+  public static final List<String> ADD_OPENS =
       Stream.of(
               "java.lang",
               "java.lang.invoke",
@@ -62,8 +62,10 @@ public final class StandaloneCluster implements AutoCloseable {
               "sun.security.action",
               "sun.util.calendar")
           .map(p -> "--add-opens=java.base/" + p + "=ALL-UNNAMED")
-          .reduce((a, b) -> a + " " + b)
-          .orElseThrow();
+          .toList();
+
+  /** {@link #ADD_OPENS} as one string, used when the build did not pass habanero.it.add-opens. */
+  private static final String DEFAULT_ADD_OPENS = String.join(" ", ADD_OPENS);
 
   /**
    * JVM options for every child (master, worker, driver, executors): short-lived JVMs doing little
