@@ -19,12 +19,14 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -74,6 +76,7 @@ public final class StsStub implements AutoCloseable {
   private volatile String lastRoleSessionName;
   private volatile Integer lastDurationSeconds;
   private volatile String lastSessionToken;
+  private final List<String> issuedSessionTokens = new CopyOnWriteArrayList<>();
 
   private StsStub(Path tokenDirectory, String accessKeyId, String secretAccessKey)
       throws IOException {
@@ -182,6 +185,11 @@ public final class StsStub implements AutoCloseable {
     return Optional.ofNullable(lastSessionToken);
   }
 
+  /** Every session token this stub issued, oldest first: for tests that scan output for secrets. */
+  public List<String> issuedSessionTokens() {
+    return List.copyOf(issuedSessionTokens);
+  }
+
   /**
    * Makes every session token issued so far (by any stub sharing the token directory) expired as of
    * now; the S3 server answers ExpiredToken from its next request on.
@@ -271,6 +279,7 @@ public final class StsStub implements AutoCloseable {
     String token = "HabaneroSession" + Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
     registry.register(token, expiry);
     lastSessionToken = token;
+    issuedSessionTokens.add(token);
 
     String roleName = roleArn.substring(roleArn.lastIndexOf('/') + 1);
     String account = accountOf(roleArn);
