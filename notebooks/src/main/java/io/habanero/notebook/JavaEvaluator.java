@@ -160,6 +160,9 @@ public final class JavaEvaluator implements AutoCloseable {
 
   private Exception userException(Exception jshellException) {
     Throwable thrown = control.lastThrown();
+    if (thrown != null) {
+      trimToUserFrames(thrown);
+    }
     if (thrown instanceof Exception e) {
       return e;
     }
@@ -177,6 +180,21 @@ public final class JavaEvaluator implements AutoCloseable {
       return new UserCodeException(eval.getExceptionClassName() + ": " + eval.getMessage(), eval);
     }
     return jshellException;
+  }
+
+  /**
+   * Cuts the stack trace where the cell's code was called from JShell: the frames below are the
+   * kernel's and JShell's, never the user's concern.
+   */
+  private static void trimToUserFrames(Throwable t) {
+    StackTraceElement[] frames = t.getStackTrace();
+    for (int i = 0; i < frames.length; i++) {
+      String c = frames[i].getClassName();
+      if (c.startsWith("jdk.internal.reflect.") || c.equals("java.lang.reflect.Method")) {
+        t.setStackTrace(Arrays.copyOf(frames, i));
+        return;
+      }
+    }
   }
 
   private String diagnostics(Snippet snippet) {
