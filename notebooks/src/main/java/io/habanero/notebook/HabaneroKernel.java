@@ -4,6 +4,7 @@ import io.github.spencerpark.jupyter.channels.JupyterConnection;
 import io.github.spencerpark.jupyter.kernel.BaseKernel;
 import io.github.spencerpark.jupyter.kernel.KernelConnectionProperties;
 import io.github.spencerpark.jupyter.kernel.LanguageInfo;
+import io.github.spencerpark.jupyter.kernel.ReplacementOptions;
 import io.github.spencerpark.jupyter.kernel.display.DisplayData;
 import io.github.spencerpark.jupyter.kernel.display.mime.MIMEType;
 import io.habanero.errors.HabaneroException;
@@ -89,6 +90,12 @@ public final class HabaneroKernel extends BaseKernel {
   public DisplayData eval(String code) throws Exception {
     JavaEvaluator.Result result = evaluator.eval(code);
     return result.hasValue() ? render(result.value()) : null;
+  }
+
+  @Override
+  public ReplacementOptions complete(String code, int at) {
+    JavaEvaluator.Completion c = evaluator.complete(code, at);
+    return c.options().isEmpty() ? null : new ReplacementOptions(c.options(), c.start(), c.end());
   }
 
   @Override

@@ -31,8 +31,9 @@ import jdk.jshell.spi.ExecutionEnv;
  * Dataset} as a table. The classes that snippets compile against are this JVM's classpath, which is
  * where Spark, Delta and Habanero are.
  *
- * <p>Spark tasks run in executor threads that cannot see snippet classes, so cells should use the
- * DataFrame API and SQL, not Java lambdas or bean classes declared in a cell.
+ * <p>Cells run with the snippet class loader as their thread's context class loader, so a local
+ * SparkContext created in a cell hands it to its executors and tasks can run lambdas declared in
+ * cells. Executors in other JVMs (a cluster) cannot load snippet classes.
  */
 public final class JavaEvaluator implements AutoCloseable {
 
@@ -220,6 +221,40 @@ public final class JavaEvaluator implements AutoCloseable {
     return s.length() <= 200 ? s : s.substring(0, 200) + "...";
   }
 
+  /** Completion options for the text before {@code cursor}, replacing {@code [start, end)}. */
+  public record Completion(List<String> options, int start, int end) {}
+
+  /**
+   * Completes the identifier, member or keyword at {@code cursor}. Complete statements before the
+   * cursor are skipped: JShell completes one snippet at a time.
+   */
+  public Completion complete(String code, int cursor) {
+    SourceCodeAnalysis analysis = shell.sourceCodeAnalysis();
+    int offset = 0;
+    String rest = code.substring(0, Math.min(cursor, code.length()));
+    while (true) {
+      SourceCodeAnalysis.CompletionInfo info = analysis.analyzeCompletion(rest);
+      String remaining = info.remaining();
+      if (!info.completeness().isComplete() || remaining == null || remaining.isBlank()) {
+        break;
+      }
+      offset += rest.length() - remaining.length();
+      rest = remaining;
+    }
+    int[] anchor = new int[1];
+    List<String> options =
+        analysis.completionSuggestions(rest, rest.length(), anchor).stream()
+            .sorted(
+                (a, b) ->
+                    Boolean.compare(b.matchesType(), a.matchesType()) != 0
+                        ? Boolean.compare(b.matchesType(), a.matchesType())
+                        : a.continuation().compareTo(b.continuation()))
+            .map(SourceCodeAnalysis.Suggestion::continuation)
+            .distinct()
+            .collect(Collectors.toList());
+    return new Completion(options, offset + anchor[0], cursor);
+  }
+
   /** Interrupts the running cell's thread (blocking Spark waits end with an exception). */
   public void interrupt() {
     Thread t = running;
@@ -271,6 +306,12 @@ public final class JavaEvaluator implements AutoCloseable {
 
     @Override
     protected String invoke(Method doitMethod) throws Exception {
+      // Cells run with the snippet class loader as context loader: a SparkContext created in a
+      // cell gives its local executors that loader, so tasks can load classes and lambdas
+      // declared in cells.
+      Thread thread = Thread.currentThread();
+      ClassLoader previous = thread.getContextClassLoader();
+      thread.setContextClassLoader(doitMethod.getDeclaringClass().getClassLoader());
       try {
         Object value = doitMethod.invoke(null);
         lastValue = value;
@@ -278,6 +319,8 @@ public final class JavaEvaluator implements AutoCloseable {
       } catch (InvocationTargetException e) {
         lastThrown = e.getCause();
         throw e;
+      } finally {
+        thread.setContextClassLoader(previous);
       }
     }
 

@@ -11,6 +11,8 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -89,6 +91,52 @@ class KernelTest {
         .isInstanceOf(ValidationException.class)
         .hasMessage("bad field");
     assertThat(java.eval("counter").value()).isEqualTo(2);
+  }
+
+  @Test
+  void completionOffersMembersOfTheLastStatementOnly() throws Exception {
+    java.eval("String greeting = \"hi\";");
+    String cell = "int unrelated = 1;\ngreeting.toUpp";
+    JavaEvaluator.Completion c = java.complete(cell, cell.length());
+    assertThat(c.options()).contains("toUpperCase(");
+    assertThat(cell.substring(c.start(), c.end())).isEqualTo("toUpp");
+    assertThat(java.complete("Habanero.cre", 12).options()).contains("create(");
+  }
+
+  @Test
+  void sparkTasksCanRunLambdasDeclaredInCells() throws Exception {
+    // Cells may run on a thread that did not start JShell and whose context class loader is the
+    // application's: the evaluator must still give Spark's executors the snippet class loader.
+    ExecutorService shellThread =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "shell");
+              t.setContextClassLoader(ClassLoader.getSystemClassLoader());
+              return t;
+            });
+    try {
+      shellThread
+          .submit(
+              () ->
+                  java.eval(
+                      "SparkSession cellSpark = SparkSession.builder().master(\"local[2]\")"
+                          + ".config(\"spark.ui.enabled\", \"false\").getOrCreate();"))
+          .get();
+      Object doubled =
+          shellThread
+              .submit(
+                  () ->
+                      java.eval(
+                              "cellSpark.range(5).map((org.apache.spark.api.java.function"
+                                  + ".MapFunction<Long, Long>) x -> x * 2, Encoders.LONG())"
+                                  + ".collectAsList()")
+                          .value())
+              .get();
+      assertThat(doubled).isEqualTo(List.of(0L, 2L, 4L, 6L, 8L));
+    } finally {
+      shellThread.submit(() -> java.eval("cellSpark.stop();")).get();
+      shellThread.shutdownNow();
+    }
   }
 
   @Test

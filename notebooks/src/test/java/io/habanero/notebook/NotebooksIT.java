@@ -136,6 +136,8 @@ class NotebooksIT {
 
     assertThat(column(htmlRows(cell(nb, "time-travel")), 1))
         .containsExactly("20", "40", "40", "20", "40");
+    List<String> lambda = htmlRows(cell(nb, "lambda")).get(0);
+    assertThat(lambda.get(1)).isEqualTo(lambda.get(2)).isNotEqualTo("0");
     List<String> diff = htmlRows(cell(nb, "diff")).get(0);
     long added = Long.parseLong(diff.get(2));
     long removed = Long.parseLong(diff.get(3));
