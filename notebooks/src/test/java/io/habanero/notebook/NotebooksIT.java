@@ -136,8 +136,9 @@ class NotebooksIT {
 
     assertThat(column(htmlRows(cell(nb, "time-travel")), 1))
         .containsExactly("20", "40", "40", "20", "40");
-    List<String> lambda = htmlRows(cell(nb, "lambda")).get(0);
-    assertThat(lambda.get(1)).isEqualTo(lambda.get(2)).isNotEqualTo("0");
+    List<String> byLambdaAndByColumn = column(htmlRows(cell(nb, "lambda")), 1);
+    assertThat(byLambdaAndByColumn).hasSize(2).doesNotContain("0");
+    assertThat(byLambdaAndByColumn.get(0)).isEqualTo(byLambdaAndByColumn.get(1));
     List<String> diff = htmlRows(cell(nb, "diff")).get(0);
     long added = Long.parseLong(diff.get(2));
     long removed = Long.parseLong(diff.get(3));
@@ -156,6 +157,9 @@ class NotebooksIT {
     assertThat(column(changesets, 4)).containsOnly("DataFrame");
 
     try (Habanero h = habanero(work.resolve("warehouse"))) {
+      String modify = column(changesets, 1).get(2);
+      assertThat(h.readDataset("trades", modify).where("quantity >= 2000").count())
+          .isEqualTo(Long.parseLong(byLambdaAndByColumn.get(0)));
       assertThat(h.readDataset("trades").count()).isEqualTo(45);
       assertThat(h.readDataset("trades").where("trade_id >= 1000").count()).isEqualTo(5);
       // The derived dataset summarises the 40 trades that were current when it was written.
