@@ -167,10 +167,7 @@ public final class HabaneroKernel extends BaseKernel {
     } else if (value instanceof Dataset<?> ds) {
       @SuppressWarnings("unchecked")
       Dataset<Row> rows = (Dataset<Row>) ds.toDF();
-      table = Table.of(rows, DATASET_ROWS + 1);
-      if (table.rows().size() > DATASET_ROWS) {
-        table = Table.of(rows, DATASET_ROWS).caption("the first " + DATASET_ROWS + " rows");
-      }
+      table = Table.of(rows, DATASET_ROWS);
     }
     if (table != null) {
       DisplayData d = new DisplayData(table.toString());

@@ -134,17 +134,15 @@ public final class JavaEvaluator implements AutoCloseable {
       if (event.exception() != null) {
         throw userException(event.exception());
       }
-      if (event.status() == Snippet.Status.RECOVERABLE_DEFINED
-          || event.status() == Snippet.Status.RECOVERABLE_NOT_DEFINED) {
-        // Declared but not runnable yet: name what is missing, as jshell does.
-        List<String> missing =
-            shell
-                .unresolvedDependencies((jdk.jshell.DeclarationSnippet) snippet)
-                .collect(Collectors.toList());
-        if (event.status() == Snippet.Status.RECOVERABLE_NOT_DEFINED) {
-          throw new CompilationException(
-              snippet.source().strip() + "\ncannot be defined until " + missing + " are declared");
-        }
+      if (event.status() == Snippet.Status.RECOVERABLE_NOT_DEFINED) {
+        // A declaration that needs names not declared yet: say which, as jshell does.
+        throw new CompilationException(
+            snippet.source().strip()
+                + "\ncannot be defined until "
+                + shell
+                    .unresolvedDependencies((jdk.jshell.DeclarationSnippet) snippet)
+                    .collect(Collectors.toList())
+                + " are declared");
       }
       if (isValue(snippet)) {
         result = new Result(true, control.lastValue());

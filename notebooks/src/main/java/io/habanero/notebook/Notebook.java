@@ -1,6 +1,11 @@
 package io.habanero.notebook;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
@@ -40,6 +45,36 @@ public final class Notebook {
   public static String env(String name, String fallback) {
     String v = System.getenv(name);
     return v == null || v.isBlank() ? fallback : v;
+  }
+
+  /**
+   * Makes {@code dir} an empty directory: deletes it with everything in it, then creates it. For
+   * notebooks that start from a clean slate each run. Refuses a filesystem root and the home
+   * directory, and a path that is a file.
+   *
+   * @return the directory, absolute
+   */
+  public static Path emptyDirectory(Path dir) throws IOException {
+    Path abs = dir.toAbsolutePath().normalize();
+    Path home = Path.of(System.getProperty("user.home")).toAbsolutePath().normalize();
+    if (abs.getParent() == null || abs.equals(home)) {
+      throw new IllegalArgumentException(
+          "Refusing to empty "
+              + abs
+              + ": give a directory of its own, e.g. "
+              + abs.resolve("work"));
+    }
+    if (Files.exists(abs) && !Files.isDirectory(abs)) {
+      throw new IllegalArgumentException(abs + " is a file, not a directory: choose another path.");
+    }
+    if (Files.exists(abs)) {
+      try (Stream<Path> old = Files.walk(abs)) {
+        for (Path p : (Iterable<Path>) old.sorted(Comparator.reverseOrder())::iterator) {
+          Files.delete(p);
+        }
+      }
+    }
+    return Files.createDirectories(abs);
   }
 
   /** Installed by the kernel; outside a kernel, values are printed. */

@@ -28,10 +28,18 @@ public final class Table {
     return new Table(Arrays.asList(headers));
   }
 
-  /** The first {@code maxRows} rows of a DataFrame (collected to the driver). */
+  /**
+   * The first {@code maxRows} rows of a DataFrame (collected to the driver), captioned "the first N
+   * rows" when the frame has more.
+   */
   public static Table of(Dataset<Row> frame, int maxRows) {
     Table t = new Table(Arrays.asList(frame.columns()));
-    for (Row r : frame.limit(maxRows).collectAsList()) {
+    List<Row> collected = frame.limit(maxRows + 1).collectAsList();
+    if (collected.size() > maxRows) {
+      collected = collected.subList(0, maxRows);
+      t.caption("the first " + maxRows + " rows");
+    }
+    for (Row r : collected) {
       Object[] cells = new Object[r.length()];
       for (int i = 0; i < cells.length; i++) {
         cells[i] = r.get(i);

@@ -9,14 +9,18 @@ import io.habanero.errors.ValidationException;
 import io.habanero.model.ErrorCategory;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The kernel's evaluator and display, without Jupyter: what a cell returns, shows and throws. */
 class KernelTest {
@@ -186,6 +190,28 @@ class KernelTest {
         .hasMessageContaining("has no bars");
     assertThatThrownBy(() -> BarChart.titled("x").bar("neg", -1))
         .hasMessageContaining("bars need a finite value >= 0");
+  }
+
+  @Test
+  void emptyDirectoryClearsANotebooksOwnDirectoryButNotRootOrHome(@TempDir Path tmp)
+      throws Exception {
+    Path work = tmp.resolve("work");
+    Files.createDirectories(work.resolve("warehouse/datasets"));
+    Files.writeString(work.resolve("warehouse/datasets/x.json"), "{}");
+    assertThat(Notebook.emptyDirectory(work)).isEqualTo(work);
+    try (Stream<Path> left = Files.list(work)) {
+      assertThat(left).isEmpty();
+    }
+    assertThatThrownBy(() -> Notebook.emptyDirectory(Path.of("/")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("Refusing to empty /");
+    assertThatThrownBy(() -> Notebook.emptyDirectory(Path.of(System.getProperty("user.home"))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("Refusing to empty");
+    Path file = Files.writeString(tmp.resolve("a-file"), "keep me");
+    assertThatThrownBy(() -> Notebook.emptyDirectory(file))
+        .hasMessageContaining("is a file, not a directory");
+    assertThat(Files.readString(file)).isEqualTo("keep me");
   }
 
   @Test
