@@ -34,10 +34,6 @@ public final class HabaneroKernel extends BaseKernel {
   /** Rows of a {@link Dataset} shown when it is a cell's value. */
   static final int DATASET_ROWS = 20;
 
-  /** Held so the level sticks: the protocol library logs every message at INFO through JUL. */
-  private static final java.util.logging.Logger PROTOCOL_LOG =
-      java.util.logging.Logger.getLogger("io.github.spencerpark");
-
   private final JavaEvaluator evaluator;
   private final LanguageInfo languageInfo;
 
@@ -60,7 +56,9 @@ public final class HabaneroKernel extends BaseKernel {
       System.exit(2);
     }
     System.setProperty("java.awt.headless", "true");
-    PROTOCOL_LOG.setLevel(java.util.logging.Level.WARNING);
+    // The protocol library logs every message at INFO through java.util.logging, under names
+    // of its own making: keep JUL (which Spark does not use) at WARNING.
+    java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
     // Start logging now, on the real stderr: a logger first created inside a cell would bind to
     // the cell's redirected stream and print Spark's log lines into the notebook.
     org.apache.logging.log4j.LogManager.getRootLogger();

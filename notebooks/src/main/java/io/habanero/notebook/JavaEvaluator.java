@@ -116,6 +116,7 @@ public final class JavaEvaluator implements AutoCloseable {
   private Result evalSnippet(String source) throws Exception {
     control.reset();
     List<SnippetEvent> events;
+    Thread.interrupted(); // an interrupt that came after the last cell ended is not for this one
     running = Thread.currentThread();
     try {
       events = shell.eval(source);

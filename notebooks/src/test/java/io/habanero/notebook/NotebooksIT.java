@@ -245,6 +245,34 @@ class NotebooksIT {
         .contains("03-s3-environment.ipynb failed");
   }
 
+  @Test
+  void theKernelAnswersAFrontEndInterruptsCellsAndSparkJobsAndLivesOn() throws Exception {
+    Path script = IT_DIR.resolve("kernel_session.py");
+    try (var in = NotebooksIT.class.getResourceAsStream("/kernel_session.py")) {
+      Files.copy(in, script);
+    }
+    Run r = runPython("kernel-session", NOTEBOOK_TIMEOUT, script.toString(), "habanero-java");
+    assertThat(r.exit()).as(r.tail()).isZero();
+    String json =
+        r.log().lines().filter(l -> l.startsWith("{\"value\"")).reduce((a, b) -> b).orElse("");
+    assertThat(json).as("the session's result line in:\n%s", r.tail()).isNotEmpty();
+    JsonNode s = JSON.readTree(json);
+    assertThat(s.path("value").toString()).isEqualTo("[\"ok\",\"42\"]");
+    // Interrupt ends a blocked cell at once, with the exception the cell saw.
+    assertThat(s.path("sleep").path("status").asText()).isEqualTo("error");
+    assertThat(s.path("sleep").path("ename").asText()).isEqualTo("InterruptedException");
+    assertThat(s.path("sleep").path("seconds").asDouble()).isLessThan(30);
+    // Interrupt ends a running Spark job too, and Spark stays usable in the same kernel.
+    assertThat(s.path("spark").path("status").asText()).isEqualTo("error");
+    assertThat(s.path("spark").path("seconds").asDouble()).isLessThan(60);
+    assertThat(s.path("after").toString()).isEqualTo("[\"ok\",\"45\"]");
+    assertThat(s.path("compile_error").path("traceback").toString())
+        .contains("The cell does not compile")
+        .contains("incompatible types: int cannot be converted to java.lang.String")
+        .contains("^");
+    assertThat(s.path("complete").toString()).contains("\"toUpperCase(\"");
+  }
+
   // ---- running notebooks ----
 
   record Run(int exit, String log) {
@@ -261,6 +289,35 @@ class NotebooksIT {
     List<String> cmd = new ArrayList<>();
     cmd.add(ROOT.resolve("scripts/notebooks").toString());
     cmd.addAll(List.of(args));
+    return runCommand(label, env, timeout, cmd);
+  }
+
+  /** Runs a Python script with Jupyter's own interpreter (the one with jupyter_client). */
+  static Run runPython(String label, Duration timeout, String... args)
+      throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(jupyterPython());
+    cmd.addAll(List.of(args));
+    return runCommand(label, Map.of(), timeout, cmd);
+  }
+
+  /** The interpreter named by the {@code jupyter} command's first line. */
+  static String jupyterPython() throws IOException {
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+      Path jupyter = Path.of(dir, "jupyter");
+      if (Files.isExecutable(jupyter)) {
+        String first = Files.readAllLines(jupyter).get(0);
+        if (first.startsWith("#!")) {
+          String[] parts = first.substring(2).trim().split("\\s+");
+          return parts[0].endsWith("/env") && parts.length > 1 ? parts[1] : parts[0];
+        }
+      }
+    }
+    return "python3";
+  }
+
+  static Run runCommand(String label, Map<String, String> env, Duration timeout, List<String> cmd)
+      throws IOException, InterruptedException {
     Path log = IT_DIR.resolve(label + ".log");
     ProcessBuilder pb =
         new ProcessBuilder(cmd)
@@ -275,7 +332,7 @@ class NotebooksIT {
     if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
       p.descendants().forEach(ProcessHandle::destroyForcibly);
       p.destroyForcibly();
-      fail("scripts/notebooks " + String.join(" ", args) + " took over " + timeout + ":\n" + log);
+      fail(String.join(" ", cmd) + " took over " + timeout + ":\n" + log);
     }
     return new Run(p.exitValue(), Files.readString(log));
   }
