@@ -38,6 +38,11 @@ def shell_reply(kc, msg_id, timeout):
 def interrupt_after(km, kc, code, delay):
     """Starts code, interrupts it after delay seconds; returns (status, error name, seconds)."""
     msg_id = kc.execute(code)
+    # Interrupt only once the kernel is running the cell: an interrupt while idle does nothing.
+    while True:
+        msg = kc.get_iopub_msg(timeout=120)
+        if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "execute_input":
+            break
     time.sleep(delay)
     start = time.time()
     km.interrupt_kernel()
@@ -60,7 +65,7 @@ try:
         km, kc,
         "spark.range(0, 1_000_000_000L, 1, 2).map("
         "(org.apache.spark.api.java.function.MapFunction<Long, Long>) x -> { Thread.sleep(1); return x; },"
-        " Encoders.LONG()).count()", 8)
+        " Encoders.LONG()).count()", 5)
     result["spark"] = {"status": status, "ename": ename, "evalue": evalue[:300], "seconds": secs}
 
     status, outputs = run(kc, "spark.range(3).count() + answer")
