@@ -242,7 +242,7 @@ class NotebooksIT {
     assertThat(r.log())
         .contains("IllegalStateException")
         .contains("Set HABANERO_ROLE_ARN and HABANERO_BUCKET")
-        .contains("03-s3-environment.ipynb failed");
+        .contains("03-s3-environment.ipynb failed: see the cell and its error above");
   }
 
   @Test
