@@ -20,7 +20,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +28,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
-import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -56,8 +54,7 @@ class NotebooksIT {
 
   @BeforeAll
   static void installKernel() throws Exception {
-    deleteRecursively(IT_DIR);
-    Files.createDirectories(IT_DIR);
+    Notebook.emptyDirectory(IT_DIR);
     Run install =
         run(
             "install",
@@ -501,14 +498,5 @@ class NotebooksIT {
         .map(r -> ((Number) r.get(r.fieldIndex("trade_id"))).longValue())
         .sorted()
         .collect(Collectors.toList());
-  }
-
-  static void deleteRecursively(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(dir)) {
-      s.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
-    }
   }
 }
