@@ -12,6 +12,40 @@ import org.apache.spark.sql.SparkSession;
 final class BenchSupport {
   private BenchSupport() {}
 
+  /**
+   * The command line every benchmark takes: {@code [--smoke] [--scale F] [--pairs N] [--out DIR]
+   * [--work DIR]}. Smoke mode is 50,000 rows and one measured pair; otherwise 1,000,000 rows times
+   * the scale, and 5 pairs unless given.
+   */
+  record Options(boolean smoke, long rows, int pairs, Path out, Path work) {
+    /** Parses {@code args}; prints the usage of {@code scripts/bench <benchmark>} and exits 2. */
+    static Options parse(String benchmark, String[] args) {
+      boolean smoke = false;
+      double scale = 1.0;
+      int pairs = 5;
+      Path out = Path.of("benchmarks/results");
+      Path work = Path.of("benchmarks/work");
+      for (int i = 0; i < args.length; i++) {
+        switch (args[i]) {
+          case "--smoke" -> smoke = true;
+          case "--scale" -> scale = Double.parseDouble(args[++i]);
+          case "--pairs" -> pairs = Integer.parseInt(args[++i]);
+          case "--out" -> out = Path.of(args[++i]);
+          case "--work" -> work = Path.of(args[++i]);
+          default -> {
+            System.err.println(
+                "usage: scripts/bench "
+                    + benchmark
+                    + " [--smoke] [--scale F] [--pairs N] [--out DIR] [--work DIR]");
+            System.exit(2);
+          }
+        }
+      }
+      long rows = smoke ? 50_000 : Math.round(1_000_000 * scale);
+      return new Options(smoke, rows, smoke ? 1 : pairs, out, work);
+    }
+  }
+
   /** The one SparkSession both sides of every pair use: local[2], UI off, Delta enabled. */
   static SparkSession session(String appName) {
     SparkSession spark =

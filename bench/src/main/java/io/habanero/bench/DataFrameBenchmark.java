@@ -65,41 +65,23 @@ public final class DataFrameBenchmark {
   }
 
   public static void main(String[] args) throws Exception {
-    boolean smoke = false;
-    double scale = 1.0;
-    int pairs = 5;
-    Path out = Path.of("benchmarks/results");
-    Path work = Path.of("benchmarks/work");
-    for (int i = 0; i < args.length; i++) {
-      switch (args[i]) {
-        case "--smoke" -> smoke = true;
-        case "--scale" -> scale = Double.parseDouble(args[++i]);
-        case "--pairs" -> pairs = Integer.parseInt(args[++i]);
-        case "--out" -> out = Path.of(args[++i]);
-        case "--work" -> work = Path.of(args[++i]);
-        default -> {
-          System.err.println(
-              "usage: scripts/bench dataframe [--smoke] [--scale F] [--pairs N] [--out DIR]"
-                  + " [--work DIR]");
-          System.exit(2);
-        }
-      }
-    }
-    long rows = smoke ? 50_000 : Math.round(1_000_000 * scale);
-    if (smoke) {
-      pairs = 1;
-    }
-    if (pairs < 1 || rows < 2L * READ_FILES * LOOKUPS) {
+    BenchSupport.Options o = BenchSupport.Options.parse("dataframe", args);
+    if (o.pairs() < 1 || o.rows() < 2L * READ_FILES * LOOKUPS) {
       System.err.println("--pairs must be at least 1 and --scale large enough for some rows");
       System.exit(2);
     }
     SparkSession spark = BenchSupport.session("habanero-bench-dataframe");
     DataFrameBenchmark b =
         new DataFrameBenchmark(
-            spark, work.toAbsolutePath().resolve("dataframe"), rows, pairs, 1, smoke);
+            spark,
+            o.work().toAbsolutePath().resolve("dataframe"),
+            o.rows(),
+            o.pairs(),
+            1,
+            o.smoke());
     int exit;
     try {
-      exit = b.runAll(out);
+      exit = b.runAll(o.out());
     } catch (Exception e) {
       System.err.println("BENCHMARK FAILED with an exception:");
       e.printStackTrace();

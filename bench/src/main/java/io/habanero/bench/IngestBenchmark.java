@@ -58,33 +58,11 @@ public final class IngestBenchmark {
   }
 
   public static void main(String[] args) throws Exception {
-    boolean smoke = false;
-    double scale = 1.0;
-    int pairs = 5;
-    Path out = Path.of("benchmarks/results");
-    Path work = Path.of("benchmarks/work");
-    for (int i = 0; i < args.length; i++) {
-      switch (args[i]) {
-        case "--smoke" -> smoke = true;
-        case "--scale" -> scale = Double.parseDouble(args[++i]);
-        case "--pairs" -> pairs = Integer.parseInt(args[++i]);
-        case "--out" -> out = Path.of(args[++i]);
-        case "--work" -> work = Path.of(args[++i]);
-        default -> {
-          System.err.println(
-              "usage: scripts/bench ingest [--smoke] [--scale F] [--pairs N] [--out DIR] [--work"
-                  + " DIR]");
-          System.exit(2);
-        }
-      }
-    }
-    long rows = smoke ? 50_000 : Math.round(1_000_000 * scale);
-    if (smoke) {
-      pairs = 1;
-    }
+    BenchSupport.Options o = BenchSupport.Options.parse("ingest", args);
     SparkSession spark = BenchSupport.session("habanero-bench");
-    IngestBenchmark b = new IngestBenchmark(spark, work.toAbsolutePath(), rows, pairs, 1, smoke);
-    int exit = b.runAll(out);
+    IngestBenchmark b =
+        new IngestBenchmark(spark, o.work().toAbsolutePath(), o.rows(), o.pairs(), 1, o.smoke());
+    int exit = b.runAll(o.out());
     spark.stop();
     System.exit(exit);
   }
