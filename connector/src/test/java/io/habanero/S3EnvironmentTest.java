@@ -33,10 +33,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 
@@ -112,17 +109,11 @@ class S3EnvironmentTest {
       S3Server s3, GetProgrammaticAccessCredentialsResponse creds, String s3Uri, String text) {
     URI uri = URI.create(s3Uri);
     try (S3Client client =
-        S3Client.builder()
-            .endpointOverride(s3.endpoint())
-            .forcePathStyle(true)
-            .region(Region.US_EAST_1)
-            .credentialsProvider(
-                StaticCredentialsProvider.create(
-                    AwsSessionCredentials.create(
-                        creds.credentials().accessKeyId(),
-                        creds.credentials().secretAccessKey(),
-                        creds.credentials().sessionToken())))
-            .build()) {
+        S3Clients.withSessionCredentials(
+            s3,
+            creds.credentials().accessKeyId(),
+            creds.credentials().secretAccessKey(),
+            creds.credentials().sessionToken())) {
       client.putObject(
           PutObjectRequest.builder()
               .bucket(uri.getHost())

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.habanero.model.ChangeType;
 import io.habanero.model.Changeset;
-import io.habanero.model.CreateChangesetRequest;
-import io.habanero.model.FormatType;
 import io.habanero.model.GetProgrammaticAccessCredentialsRequest;
 import io.habanero.model.GetProgrammaticAccessCredentialsResponse;
 import io.habanero.model.GetWorkingLocationResponse;
@@ -155,13 +153,7 @@ class SecretHygieneTest {
       seen.add(loc.toString());
       S3EnvironmentTest.upload(s3, creds, loc.s3Uri(), "id,name\n1,a\n");
       Changeset ok =
-          h.createChangeset(
-                  CreateChangesetRequest.builder()
-                      .datasetId("t")
-                      .changeType(ChangeType.APPEND)
-                      .formatType(FormatType.CSV)
-                      .s3SourcePath(loc.s3Uri())
-                      .build())
+          h.createChangeset(S3EnvironmentTest.csv("t", ChangeType.APPEND, loc.s3Uri()).build())
               .changeset();
       assertThat(ok.status()).isEqualTo(IngestionStatus.SUCCESS);
       seen.add(ok.toString());
@@ -171,13 +163,7 @@ class SecretHygieneTest {
       GetWorkingLocationResponse bad = h.getWorkingLocation(null);
       S3EnvironmentTest.upload(s3, creds, bad.s3Uri(), "id,name\n\"2,b\n");
       Changeset failed =
-          h.createChangeset(
-                  CreateChangesetRequest.builder()
-                      .datasetId("t")
-                      .changeType(ChangeType.APPEND)
-                      .formatType(FormatType.CSV)
-                      .s3SourcePath(bad.s3Uri())
-                      .build())
+          h.createChangeset(S3EnvironmentTest.csv("t", ChangeType.APPEND, bad.s3Uri()).build())
               .changeset();
       assertThat(failed.status()).isEqualTo(IngestionStatus.FAILED);
       seen.add(failed.errorInfo().toString());

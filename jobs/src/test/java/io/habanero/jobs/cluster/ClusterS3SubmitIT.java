@@ -3,6 +3,7 @@ package io.habanero.jobs.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.habanero.S3Clients;
 import io.habanero.testkit.S3Server;
 import io.habanero.testkit.StsStub;
 import java.io.IOException;
@@ -20,10 +21,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 
@@ -232,17 +230,11 @@ class ClusterS3SubmitIT {
   }
 
   private static S3Client s3Client(S3Server s3, JsonNode credentials) {
-    return S3Client.builder()
-        .endpointOverride(s3.endpoint())
-        .forcePathStyle(true)
-        .region(Region.US_EAST_1)
-        .credentialsProvider(
-            StaticCredentialsProvider.create(
-                AwsSessionCredentials.create(
-                    credentials.path("accessKeyId").asText(),
-                    credentials.path("secretAccessKey").asText(),
-                    credentials.path("sessionToken").asText())))
-        .build();
+    return S3Clients.withSessionCredentials(
+        s3,
+        credentials.path("accessKeyId").asText(),
+        credentials.path("secretAccessKey").asText(),
+        credentials.path("sessionToken").asText());
   }
 
   /**
