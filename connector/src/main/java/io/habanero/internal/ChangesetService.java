@@ -245,6 +245,7 @@ public final class ChangesetService implements AutoCloseable {
       ChangeType changeType,
       String updatesChangesetId,
       Dataset<Row> data,
+      boolean mergeSchema,
       ProgressListener listener) {
     Ids.check("datasetId", datasetId);
     if (changeType == null) {
@@ -264,6 +265,9 @@ public final class ChangesetService implements AutoCloseable {
     r.changeType = changeType;
     r.sourceParams = new LinkedHashMap<>(Map.of(FRAME_SOURCE_KEY, FRAME_SOURCE_VALUE));
     r.formatParams = new LinkedHashMap<>();
+    if (mergeSchema) {
+      r.formatParams.put(MERGE_SCHEMA_KEY, "true"); // the opt-in is part of the record
+    }
     r.tags = new LinkedHashMap<>();
     r.updatesChangesetId = updatesChangesetId;
     r.createTime = System.currentTimeMillis();
@@ -272,8 +276,11 @@ public final class ChangesetService implements AutoCloseable {
     r.owner = ChangesetRecord.Owner.current();
     r.heartbeatTime = r.createTime;
     log.write(r);
-    return start(r, new ChangesetSource.Frame(data), listener);
+    return start(r, new ChangesetSource.Frame(data, mergeSchema), listener);
   }
+
+  /** The formatParams key that records a DataFrame write's mergeSchema opt-in. */
+  public static final String MERGE_SCHEMA_KEY = "mergeSchema";
 
   /** The sourceParams entry that marks a changeset written from a DataFrame. */
   public static final String FRAME_SOURCE_KEY = "source";

@@ -50,6 +50,7 @@ final class FrameWrites {
               type,
               type == ChangeType.MODIFY ? options.updatesChangesetId() : null,
               data,
+              options.mergeSchema(),
               ProgressListener.NONE);
       Changeset c;
       try {

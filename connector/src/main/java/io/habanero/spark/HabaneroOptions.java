@@ -36,6 +36,8 @@ import org.apache.spark.sql.SparkSession;
  *   <tr><td>{@code changeType}</td><td>write</td><td>APPEND, REPLACE or MODIFY</td></tr>
  *   <tr><td>{@code updatesChangesetId}</td><td>write</td><td>for MODIFY: the changeset whose rows
  *       are replaced</td></tr>
+ *   <tr><td>{@code mergeSchema}</td><td>write</td><td>{@code true} lets the write add new columns to
+ *       the dataset, nullable (null in earlier rows); default {@code false}</td></tr>
  *   <tr><td>the settings keys ({@link HabaneroSettings.Key})</td><td>both</td><td>see
  *       README</td></tr>
  * </table>
@@ -50,6 +52,7 @@ public final class HabaneroOptions {
   public static final String INCLUDE_CHANGESET_ID = "includeChangesetId";
   public static final String CHANGE_TYPE = "changeType";
   public static final String UPDATES_CHANGESET_ID = "updatesChangesetId";
+  public static final String MERGE_SCHEMA = "mergeSchema";
 
   private static final List<String> READ = List.of(CHANGESET_ID, VERSION_AS_OF, TIMESTAMP_AS_OF);
   private static final List<String> OWN =
@@ -60,7 +63,8 @@ public final class HabaneroOptions {
           TIMESTAMP_AS_OF,
           INCLUDE_CHANGESET_ID,
           CHANGE_TYPE,
-          UPDATES_CHANGESET_ID);
+          UPDATES_CHANGESET_ID,
+          MERGE_SCHEMA);
 
   /** Which point in a dataset's history to read. */
   public sealed interface TimeTravel {
@@ -209,6 +213,11 @@ public final class HabaneroOptions {
     return bool(INCLUDE_CHANGESET_ID);
   }
 
+  /** Whether a write may add new nullable columns to the dataset (the opt-in). */
+  public boolean mergeSchema() {
+    return bool(MERGE_SCHEMA);
+  }
+
   private boolean bool(String key) {
     String v = options.get(key);
     if (v == null) {
@@ -236,7 +245,7 @@ public final class HabaneroOptions {
 
   /** Fails if a read was given write-only options. */
   public void checkForRead() {
-    for (String k : List.of(CHANGE_TYPE, UPDATES_CHANGESET_ID)) {
+    for (String k : List.of(CHANGE_TYPE, UPDATES_CHANGESET_ID, MERGE_SCHEMA)) {
       if (options.containsKey(k)) {
         throw Errors.notAllowed("Option " + k, "is for writes, but this is a read", "drop it");
       }

@@ -140,7 +140,8 @@ public final class ChangesetRunner implements Callable<ChangesetRecord> {
                 source.pack(rows).withColumn(SchemaRules.LINEAGE_COLUMN, lit(record.changesetId)),
                 record.changeType,
                 record.changesetId,
-                record.updatesChangesetId);
+                record.updatesChangesetId,
+                source.mergeSchema());
       } catch (Exception e) {
         // Spark's job failures are checked SparkExceptions, so RuntimeException is not enough.
         checkStop();

@@ -3,10 +3,12 @@ package io.habanero.internal.ingest;
 import io.habanero.errors.HabaneroException;
 import io.habanero.errors.ValidationException;
 import io.habanero.internal.Errors;
+import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -37,6 +39,9 @@ public sealed interface ChangesetSource permits ChangesetSource.Files, Changeset
 
   /** Packs the rows into about as many output files as their size calls for. */
   Dataset<Row> pack(Dataset<Row> rows);
+
+  /** Whether the changeset opted in to adding new nullable columns to the dataset. */
+  boolean mergeSchema();
 
   /** A fixed file set read in a declared format. */
   final class Files implements ChangesetSource {
@@ -103,6 +108,11 @@ public sealed interface ChangesetSource permits ChangesetSource.Files, Changeset
     }
 
     @Override
+    public boolean mergeSchema() {
+      return format.mergeSchema();
+    }
+
+    @Override
     public int fileCount() {
       return snapshot.files().size();
     }
@@ -118,8 +128,12 @@ public sealed interface ChangesetSource permits ChangesetSource.Files, Changeset
     }
   }
 
-  /** A DataFrame written with {@code df.write.format("habanero")} or SQL INSERT. */
-  record Frame(Dataset<Row> data) implements ChangesetSource {
+  /**
+   * A DataFrame written with {@code df.write.format("habanero")} or SQL INSERT.
+   *
+   * @param mergeSchema the DataFrame option {@code mergeSchema}: new columns may be added
+   */
+  record Frame(Dataset<Row> data, boolean mergeSchema) implements ChangesetSource {
     @Override
     public Dataset<Row> read(String datasetId, StructType dataset) {
       StructType schema = data.schema();
@@ -131,9 +145,10 @@ public sealed interface ChangesetSource permits ChangesetSource.Files, Changeset
       if (dataset == null) {
         return data;
       }
-      SchemaRules.checkCompatible(datasetId, dataset, schema);
-      // Columns are matched by name, as for files; the dataset's order is kept.
-      return data.selectExpr(SchemaRules.quoted(dataset.fieldNames()));
+      List<StructField> added =
+          SchemaRules.checkCompatible(datasetId, dataset, schema, mergeSchema);
+      // Columns are matched by name, as for files; the dataset's order is kept, new ones last.
+      return data.selectExpr(SchemaRules.quoted(SchemaRules.evolved(dataset, added).fieldNames()));
     }
 
     @Override

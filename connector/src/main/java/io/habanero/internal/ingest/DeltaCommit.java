@@ -79,10 +79,22 @@ public final class DeltaCommit {
     return readVersion() < 0 ? null : txn.metadata().schema();
   }
 
-  /** Writes the data files for {@code data} (already tagged with the lineage column). */
+  /**
+   * Writes the data files for {@code data} (already tagged with the lineage column).
+   *
+   * @param mergeSchema whether columns the table lacks are added to its schema, in the same commit
+   *     (Delta's own schema merge; the caller has checked that they are only new columns)
+   */
   public Seq<Action> writeFiles(
-      Dataset<Row> data, ChangeType type, String changesetId, String updatesChangesetId) {
+      Dataset<Row> data,
+      ChangeType type,
+      String changesetId,
+      String updatesChangesetId,
+      boolean mergeSchema) {
     Map<String, String> opts = new TreeMap<>();
+    if (mergeSchema) {
+      opts.put(DeltaOptions.MERGE_SCHEMA_OPTION(), "true");
+    }
     switch (type) {
       case APPEND -> mode = SaveMode.Append;
       case REPLACE -> mode = SaveMode.Overwrite;

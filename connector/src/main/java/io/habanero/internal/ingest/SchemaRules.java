@@ -12,7 +12,9 @@ import org.apache.spark.sql.types.StructType;
 /**
  * A dataset's schema is fixed by its first changeset. A later changeset must have the same columns
  * with the same types (names compare case-insensitively, nullability is ignored): no silent casts
- * and no silently nulled columns.
+ * and no silently nulled columns. The one opt-in, {@code mergeSchema=true}, lets a changeset add
+ * new columns, which become nullable columns of the dataset (null in every earlier row); missing
+ * columns and changed types still conflict.
  */
 public final class SchemaRules {
   /** The hidden column that tags each row with the changeset that wrote it. */
@@ -52,8 +54,14 @@ public final class SchemaRules {
     return new StructType(out.toArray(new StructField[0]));
   }
 
-  /** Compares column names only (for formats read with the dataset's types). */
-  public static void checkNames(String datasetId, StructType dataset, List<String> sourceNames) {
+  /**
+   * Compares column names only (for formats read with the dataset's types).
+   *
+   * @param allowNewColumns whether columns the dataset lacks are accepted (the mergeSchema opt-in)
+   * @return the source's columns that the dataset lacks, in source order (empty unless allowed)
+   */
+  public static List<String> checkNames(
+      String datasetId, StructType dataset, List<String> sourceNames, boolean allowNewColumns) {
     List<String> problems = new ArrayList<>();
     Map<String, String> src = new LinkedHashMap<>();
     for (String n : sourceNames) {
@@ -64,14 +72,24 @@ public final class SchemaRules {
         problems.add("column '" + f.name() + "' is missing from the source");
       }
     }
-    for (String extra : src.values()) {
-      problems.add("column '" + extra + "' is not in the dataset");
+    List<String> extra = new ArrayList<>(src.values());
+    if (!allowNewColumns) {
+      for (String e : extra) {
+        problems.add("column '" + e + "' is not in the dataset");
+      }
     }
-    fail(datasetId, problems);
+    fail(datasetId, problems, !allowNewColumns && !extra.isEmpty());
+    return extra;
   }
 
-  /** Compares names and types. */
-  public static void checkCompatible(String datasetId, StructType dataset, StructType source) {
+  /**
+   * Compares names and types.
+   *
+   * @param allowNewColumns whether columns the dataset lacks are accepted (the mergeSchema opt-in)
+   * @return the source's columns that the dataset lacks, in source order (empty unless allowed)
+   */
+  public static List<StructField> checkCompatible(
+      String datasetId, StructType dataset, StructType source, boolean allowNewColumns) {
     List<String> problems = new ArrayList<>();
     Map<String, StructField> src = new LinkedHashMap<>();
     for (StructField f : source.fields()) {
@@ -92,13 +110,29 @@ public final class SchemaRules {
                 + " in the dataset");
       }
     }
-    for (StructField extra : src.values()) {
-      problems.add("column '" + extra.name() + "' is not in the dataset");
+    List<StructField> extra = new ArrayList<>(src.values());
+    if (!allowNewColumns) {
+      for (StructField e : extra) {
+        problems.add("column '" + e.name() + "' is not in the dataset");
+      }
     }
-    fail(datasetId, problems);
+    fail(datasetId, problems, !allowNewColumns && !extra.isEmpty());
+    return extra;
   }
 
-  private static void fail(String datasetId, List<String> problems) {
+  /**
+   * The columns a changeset writes: the dataset's, in its order, then the new ones (nullable, as
+   * every row written before them reads null there).
+   */
+  public static StructType evolved(StructType dataset, List<StructField> newColumns) {
+    StructType out = dataset;
+    for (StructField f : newColumns) {
+      out = out.add(f.name(), f.dataType(), true, f.metadata());
+    }
+    return out;
+  }
+
+  private static void fail(String datasetId, List<String> problems, boolean hadNewColumns) {
     if (!problems.isEmpty()) {
       throw new ValidationException(
           "The source's schema conflicts with dataset '"
@@ -106,7 +140,12 @@ public final class SchemaRules {
               + "': "
               + String.join("; ", problems)
               + ". Fix: make the source match the dataset's columns and types (declare them with"
-              + " formatParams.schema if inference differs), or REPLACE into a new dataset.");
+              + " formatParams.schema if inference differs)"
+              + (hadNewColumns
+                  ? ", or opt in to adding the new columns as nullable ones with mergeSchema=true"
+                      + " (formatParams.mergeSchema, or the DataFrame option mergeSchema)"
+                  : "")
+              + ", or REPLACE into a new dataset.");
     }
   }
 }

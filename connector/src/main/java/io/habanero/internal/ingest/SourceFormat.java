@@ -32,7 +32,8 @@ public final class SourceFormat {
           "dateFormat",
           "timestampFormat",
           "mode",
-          "schema");
+          "schema",
+          "mergeSchema");
   static final Set<String> JSON_KEYS =
       keys(
           "formatType",
@@ -42,8 +43,9 @@ public final class SourceFormat {
           "dateFormat",
           "timestampFormat",
           "mode",
-          "schema");
-  static final Set<String> PARQUET_KEYS = keys("formatType", "compression");
+          "schema",
+          "mergeSchema");
+  static final Set<String> PARQUET_KEYS = keys("formatType", "compression", "mergeSchema");
   static final Set<String> XML_KEYS =
       keys(
           "formatType",
@@ -59,7 +61,8 @@ public final class SourceFormat {
           "dateFormat",
           "timestampFormat",
           "mode",
-          "schema");
+          "schema",
+          "mergeSchema");
 
   /** Accepted {@code compression} values and the file extension each needs. */
   static final Map<String, String> COMPRESSION_EXTENSIONS =
@@ -91,6 +94,7 @@ public final class SourceFormat {
   private final boolean skipFirst;
   private final String jsonPath;
   private final String compressionExtension;
+  private final boolean mergeSchema;
 
   private SourceFormat(
       FormatType format,
@@ -99,7 +103,8 @@ public final class SourceFormat {
       boolean inferSchema,
       boolean skipFirst,
       String jsonPath,
-      String compressionExtension) {
+      String compressionExtension,
+      boolean mergeSchema) {
     this.format = format;
     this.readerOptions = readerOptions;
     this.explicitSchema = explicitSchema;
@@ -107,6 +112,7 @@ public final class SourceFormat {
     this.skipFirst = skipFirst;
     this.jsonPath = jsonPath;
     this.compressionExtension = compressionExtension;
+    this.mergeSchema = mergeSchema;
   }
 
   /**
@@ -281,7 +287,8 @@ public final class SourceFormat {
         infer,
         skipFirst,
         jsonPath,
-        format == FormatType.PARQUET ? "" : COMPRESSION_EXTENSIONS.get(compression));
+        format == FormatType.PARQUET ? "" : COMPRESSION_EXTENSIONS.get(compression),
+        Boolean.parseBoolean(bool(params, "mergeSchema", false)));
   }
 
   private static String bool(Map<String, String> params, String key, boolean dflt) {
@@ -341,6 +348,15 @@ public final class SourceFormat {
 
   public Optional<String> jsonPath() {
     return Optional.ofNullable(jsonPath);
+  }
+
+  /**
+   * Whether the changeset may add new (nullable) columns to an existing dataset: the opt-in {@code
+   * formatParams.mergeSchema=true}, Delta's name for it. Missing columns and changed types still
+   * conflict.
+   */
+  public boolean mergeSchema() {
+    return mergeSchema;
   }
 
   /** The extension every source file must have for the declared compression ("" for none). */

@@ -10,12 +10,14 @@ import io.habanero.internal.Errors;
 import io.habanero.model.FormatType;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -28,6 +30,8 @@ import org.apache.spark.sql.types.StructType;
  *   <li>For an existing dataset, CSV, JSON and XML sources are read with the dataset's types once
  *       their column names match, so a value that does not parse is a malformed record, never a
  *       silent cast. Parquet's own types must equal the dataset's.
+ *   <li>With {@code mergeSchema=true}, columns the dataset lacks are admitted with the types the
+ *       source gives them (inferred, declared or Parquet's), and appended after the dataset's.
  * </ul>
  */
 public final class SourceReader {
@@ -38,6 +42,7 @@ public final class SourceReader {
   private final SourceSnapshot snapshot;
   private final String datasetId;
   private final StructType dataset;
+  private StructType readSchema;
 
   /**
    * @param dataset the dataset's user schema, or null for a new dataset
@@ -64,20 +69,21 @@ public final class SourceReader {
         && Boolean.parseBoolean(format.readerOptions().get("header"));
   }
 
-  /** The source as rows in the dataset's columns (without the lineage column). */
+  /**
+   * The source as rows in the dataset's columns (without the lineage column), followed by any new
+   * columns that the mergeSchema opt-in admits.
+   */
   public Dataset<Row> read() {
     String[] paths = snapshot.paths();
+    boolean merge = format.mergeSchema();
+    List<StructField> added = List.of();
     Dataset<Row> df;
     if (format.explicitSchema().isPresent()) {
       StructType schema = format.explicitSchema().get();
       if (dataset != null) {
-        SchemaRules.checkCompatible(datasetId, dataset, schema);
+        added = SchemaRules.checkCompatible(datasetId, dataset, schema, merge);
       }
-      DataFrameReader r = reader().schema(schema);
-      if (csvHeader()) {
-        r = r.option("enforceSchema", "false");
-      }
-      df = load(r, paths);
+      df = load(typedReader(schema), paths);
     } else if (dataset != null
         && format.format() != FormatType.PARQUET
         && format.jsonPath().isEmpty()) {
@@ -85,23 +91,35 @@ public final class SourceReader {
       if (format.format() == FormatType.CSV) {
         probe = probe.option("inferSchema", "false");
       }
-      SchemaRules.checkNames(datasetId, dataset, List.of(load(probe, paths).schema().fieldNames()));
-      DataFrameReader r = reader().schema(dataset);
-      if (csvHeader()) {
-        r = r.option("enforceSchema", "false");
+      StructType probed = load(probe, paths).schema();
+      List<String> newNames =
+          SchemaRules.checkNames(datasetId, dataset, List.of(probed.fieldNames()), merge);
+      StructType schema = dataset;
+      if (!newNames.isEmpty()) {
+        // Known columns keep the dataset's types; new ones get the types the source infers.
+        StructType inferred =
+            format.format() == FormatType.CSV ? load(inferringReader(), paths).schema() : probed;
+        List<StructField> read = new ArrayList<>();
+        List<StructField> fresh = new ArrayList<>();
+        for (StructField f : probed.fields()) {
+          Optional<StructField> known = field(dataset, f.name());
+          StructField typed = known.orElseGet(() -> field(inferred, f.name()).orElse(f));
+          read.add(typed);
+          if (known.isEmpty()) {
+            fresh.add(typed);
+          }
+        }
+        schema = new StructType(read.toArray(new StructField[0]));
+        added = fresh;
       }
-      df = load(r, paths);
+      df = load(typedReader(schema), paths);
     } else {
-      DataFrameReader r = reader();
-      if (format.format() == FormatType.CSV) {
-        r = r.option("inferSchema", String.valueOf(format.inferSchema()));
-      }
-      df = load(r, paths);
+      df = load(inferringReader(), paths);
       if (format.jsonPath().isPresent()) {
         df = JsonPathSelector.parse(format.jsonPath().get()).select(df);
       }
       if (dataset != null) {
-        SchemaRules.checkCompatible(datasetId, dataset, df.schema());
+        added = SchemaRules.checkCompatible(datasetId, dataset, df.schema(), merge);
       }
     }
     if (df.schema().fields().length == 0) {
@@ -111,10 +129,37 @@ public final class SourceReader {
               + ". Fix: check formatType and formatParams (e.g. rowTag for XML).");
     }
     SchemaRules.checkNoReservedColumn(df.schema());
+    if (!added.isEmpty()) {
+      df = df.selectExpr(SchemaRules.quoted(SchemaRules.evolved(dataset, added).fieldNames()));
+    }
     if (format.skipFirst()) {
       df = dropFirstRowOfEachFile(df);
     }
     return df;
+  }
+
+  /** A reader with a declared schema; CSV headers are then checked against it by name. */
+  private DataFrameReader typedReader(StructType schema) {
+    readSchema = schema;
+    DataFrameReader r = reader().schema(schema);
+    return csvHeader() ? r.option("enforceSchema", "false") : r;
+  }
+
+  /** A reader that infers types (CSV only when {@code inferSchema} is on, as for new datasets). */
+  private DataFrameReader inferringReader() {
+    DataFrameReader r = reader();
+    return format.format() == FormatType.CSV
+        ? r.option("inferSchema", String.valueOf(format.inferSchema()))
+        : r;
+  }
+
+  private static Optional<StructField> field(StructType schema, String name) {
+    for (StructField f : schema.fields()) {
+      if (f.name().equalsIgnoreCase(name)) {
+        return Optional.of(f);
+      }
+    }
+    return Optional.empty();
   }
 
   private static Dataset<Row> dropFirstRowOfEachFile(Dataset<Row> df) {
@@ -201,7 +246,7 @@ public final class SourceReader {
   public ValidationException explainMalformed(Dataset<Row> failed, Throwable cause) {
     String detail = Errors.firstLine(rootMessage(cause));
     try {
-      StructType known = format.explicitSchema().orElse(dataset);
+      StructType known = readSchema != null ? readSchema : format.explicitSchema().orElse(dataset);
       if (format.format() == FormatType.PARQUET || (failed == null && known == null)) {
         return malformed(-1, List.of(), detail, cause);
       }
