@@ -367,6 +367,36 @@ class HabaneroCliTest {
   }
 
   @Test
+  void formatParamsMergeSchemaAddsANewColumnThatEarlierRowsReadAsNull() throws IOException {
+    append("fx", csv("a.csv", "id,price\n1,10.5\n"));
+    Path wider = csv("b.csv", "id,price,venue\n2,20.5,XLON\n");
+
+    CliRun r =
+        cli(
+            "create-changeset",
+            "--dataset-id",
+            "fx",
+            "--change-type",
+            "APPEND",
+            "--source-params",
+            "s3SourcePath=" + wider,
+            "--format-type",
+            "CSV",
+            "--format-params",
+            "mergeSchema=true");
+
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(r.json().get("changeset").get("formatParams").get("mergeSchema").asText())
+        .isEqualTo("true");
+    CliRun read = cli("read-dataset", "--dataset-id", "fx");
+    assertThat(read.code()).as(read.toString()).isZero();
+    // The first row predates the column, so its venue is null; the second has XLON.
+    assertThat(read.jsonLines())
+        .extracting(n -> n.get("id").asInt() + ":" + n.path("venue").asText("-"))
+        .containsExactlyInAnyOrder("1:-", "2:XLON");
+  }
+
+  @Test
   void readDatasetKeepsTimestampMicroseconds() throws IOException {
     append("ticks", csv("t.csv", "id,ts\n1,2024-03-15 13:30:00.123456\n"));
 
