@@ -22,6 +22,7 @@ import io.habanero.model.CreateChangesetRequest;
 import io.habanero.model.FormatType;
 import io.habanero.model.IngestionStatus;
 import io.habanero.model.ListChangesetsResponse;
+import io.habanero.model.QuarantineInfo;
 import io.habanero.model.SourceType;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -544,7 +545,14 @@ public final class ChangesetService implements AutoCloseable {
         ret.activeUntilTimestamp(),
         r.status == IngestionStatus.SUCCESS ? r.commitTime : null,
         r.updatesChangesetId,
-        ret.updatedByChangesetId());
+        ret.updatedByChangesetId(),
+        quarantine(r));
+  }
+
+  private static QuarantineInfo quarantine(ChangesetRecord r) {
+    return r.status == IngestionStatus.SUCCESS && r.quarantinedRecords != null
+        ? new QuarantineInfo(r.quarantinedRecords, r.quarantineLocation)
+        : null;
   }
 
   public Changeset toChangeset(ChangesetRecord r, List<ChangesetRecord> all) {
@@ -563,7 +571,8 @@ public final class ChangesetService implements AutoCloseable {
         r.errorInfo,
         Map.copyOf(r.tags),
         r.updatesChangesetId,
-        ret.updatedByChangesetId());
+        ret.updatedByChangesetId(),
+        quarantine(r));
   }
 
   private static String fingerprint(CreateChangesetRequest req, FormatType formatType) {

@@ -20,6 +20,7 @@ import java.util.Map;
  * @param changesetLabels the request's tags
  * @param updatesChangesetId the changeset this MODIFY replaced, or null
  * @param updatedByChangesetId the MODIFY that replaced this one, or null
+ * @param quarantine the malformed records a QUARANTINE changeset kept, or null (Habanero's own)
  */
 public record Changeset(
     String id,
@@ -35,4 +36,5 @@ public record Changeset(
     ChangesetErrorInfo errorInfo,
     Map<String, String> changesetLabels,
     String updatesChangesetId,
-    String updatedByChangesetId) {}
+    String updatedByChangesetId,
+    QuarantineInfo quarantine) {}

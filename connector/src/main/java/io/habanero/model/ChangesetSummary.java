@@ -19,6 +19,7 @@ import java.util.Map;
  * @param activeFromTimestamp when its rows became visible (its Delta commit), or null
  * @param updatesChangesetId the changeset this MODIFY replaced, or null
  * @param updatedByChangesetId the MODIFY that replaced this one, or null
+ * @param quarantine the malformed records a QUARANTINE changeset kept, or null (Habanero's own)
  */
 public record ChangesetSummary(
     String changesetId,
@@ -33,4 +34,5 @@ public record ChangesetSummary(
     Long activeUntilTimestamp,
     Long activeFromTimestamp,
     String updatesChangesetId,
-    String updatedByChangesetId) {}
+    String updatedByChangesetId,
+    QuarantineInfo quarantine) {}

@@ -43,6 +43,13 @@ public final class ChangesetRecord {
   public List<SourceFile> sourceFiles = new ArrayList<>();
 
   public Long rowsWritten;
+
+  /** QUARANTINE mode, once SUCCESS: how many malformed records were kept (else null). */
+  public Long quarantinedRecords;
+
+  /** QUARANTINE mode, once SUCCESS with malformed records: the directory that keeps them. */
+  public String quarantineLocation;
+
   public Owner owner;
   public long heartbeatTime;
   public Long endTime;

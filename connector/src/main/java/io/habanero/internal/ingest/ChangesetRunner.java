@@ -28,9 +28,11 @@ import scala.collection.Seq;
  *   <li>Open a Delta transaction; read the dataset's schema and version.
  *   <li>Read exactly the recorded source files and apply the schema rules.
  *   <li>Write the data files (tagged with the lineage column) under the Spark job group {@code
- *       habanero-<changesetId>}; a stop request cancels that group.
+ *       habanero-<changesetId>}; a stop request cancels that group. In QUARANTINE mode only the
+ *       well-formed rows are written, and the malformed records are kept and counted under the
+ *       warehouse's quarantine.
  *   <li>Veto point: a stop request, or a source file that changed or vanished, fails the changeset
- *       and deletes the uncommitted files.
+ *       and deletes the uncommitted files (and the quarantined records).
  *   <li>Commit: exactly one Delta version whose metadata names the changeset.
  *   <li>SUCCESS, recorded with the version and commit time.
  * </ol>
@@ -112,6 +114,7 @@ public final class ChangesetRunner implements Callable<ChangesetRecord> {
     DeltaCommit delta = null;
     boolean committing = false;
     Dataset<Row> rows = null;
+    org.apache.hadoop.fs.Path quarantine = null;
     spark.sparkContext().addSparkListener(tracker);
     spark
         .sparkContext()
@@ -134,6 +137,12 @@ public final class ChangesetRunner implements Callable<ChangesetRecord> {
       }
       checkStop();
       phase("WRITING");
+      Dataset<Row> malformed = null;
+      if (Quarantine.applies(rows)) {
+        malformed = Quarantine.badRecords(rows);
+        rows = Quarantine.goodRows(rows);
+      }
+      Configuration conf = spark.sessionState().newHadoopConf();
       try {
         actions =
             delta.writeFiles(
@@ -142,6 +151,18 @@ public final class ChangesetRunner implements Callable<ChangesetRecord> {
                 record.changesetId,
                 record.updatesChangesetId,
                 source.mergeSchema());
+        if (malformed != null) {
+          // Kept before the commit, so a SUCCESS changeset never loses its bad records.
+          quarantine = warehouse.quarantinePath(record.datasetId, record.changesetId);
+          long kept = Quarantine.write(malformed, quarantine, conf);
+          synchronized (record) {
+            record.quarantinedRecords = kept;
+            record.quarantineLocation = kept > 0 ? quarantine.toString() : null;
+            // Recorded before the commit: if this process dies after it, the changeset resolves
+            // to SUCCESS with its quarantine already on record.
+            log.write(record);
+          }
+        }
       } catch (Exception e) {
         // Spark's job failures are checked SparkExceptions, so RuntimeException is not enough.
         checkStop();
@@ -149,7 +170,6 @@ public final class ChangesetRunner implements Callable<ChangesetRecord> {
       }
       checkpoint.reached("written", record);
       checkStop();
-      Configuration conf = spark.sessionState().newHadoopConf();
       source.verifyUnchanged(conf);
       phase("COMMITTING");
       committing = true;
@@ -168,6 +188,9 @@ public final class ChangesetRunner implements Callable<ChangesetRecord> {
       if (!committing && delta != null) {
         delta.discard(actions);
       }
+      if (!committing && quarantine != null) {
+        Quarantine.discard(quarantine, spark.sessionState().newHadoopConf());
+      }
       ChangesetErrorInfo info =
           stopRequested
               ? new ChangesetErrorInfo(
@@ -177,6 +200,10 @@ public final class ChangesetRunner implements Callable<ChangesetRecord> {
               : Errors.toErrorInfo(t);
       synchronized (record) {
         record.errorInfo = info;
+        if (!committing) {
+          record.quarantinedRecords = null;
+          record.quarantineLocation = null;
+        }
         transition(IngestionStatus.FAILED);
       }
     } finally {

@@ -84,8 +84,15 @@ public final class SourceFormat {
           "zstd",
           ".zst");
 
-  /** Malformed-record modes; only fail-fast is offered, since nothing may be dropped silently. */
-  static final Set<String> MODES = keys("FAILFAST");
+  /**
+   * Malformed-record modes. FAILFAST (the default) fails the changeset; QUARANTINE commits the good
+   * records and keeps the bad ones, counted, under the warehouse's quarantine. Spark's PERMISSIVE
+   * and DROPMALFORMED are not offered: they null or drop records silently.
+   */
+  static final Set<String> MODES = keys("FAILFAST", "QUARANTINE");
+
+  /** The column that carries a malformed record's raw text when reading in QUARANTINE mode. */
+  public static final String CORRUPT_COLUMN = "_habanero_corrupt_record";
 
   private final FormatType format;
   private final Map<String, String> readerOptions;
@@ -95,6 +102,7 @@ public final class SourceFormat {
   private final String jsonPath;
   private final String compressionExtension;
   private final boolean mergeSchema;
+  private final boolean quarantine;
 
   private SourceFormat(
       FormatType format,
@@ -104,7 +112,8 @@ public final class SourceFormat {
       boolean skipFirst,
       String jsonPath,
       String compressionExtension,
-      boolean mergeSchema) {
+      boolean mergeSchema,
+      boolean quarantine) {
     this.format = format;
     this.readerOptions = readerOptions;
     this.explicitSchema = explicitSchema;
@@ -113,6 +122,7 @@ public final class SourceFormat {
     this.jsonPath = jsonPath;
     this.compressionExtension = compressionExtension;
     this.mergeSchema = mergeSchema;
+    this.quarantine = quarantine;
   }
 
   /**
@@ -179,7 +189,16 @@ public final class SourceFormat {
           "formatParams.mode",
           params.get("mode"),
           "malformed records may not be dropped or nulled silently",
-          "use FAILFAST (the default), which fails the changeset and reports the bad records");
+          "use FAILFAST (the default), which fails the changeset and reports the bad records, or"
+              + " QUARANTINE, which commits the good records and keeps the bad ones, counted, in"
+              + " the warehouse's quarantine");
+    }
+    boolean quarantine = mode.equals("QUARANTINE");
+    if (quarantine && params.containsKey("jsonPath")) {
+      throw Errors.notAllowed(
+          "formatParams.mode",
+          "is QUARANTINE, which cannot be combined with formatParams.jsonPath",
+          "drop jsonPath (line-delimited records), or use mode FAILFAST");
     }
     StructType schema = null;
     if (params.containsKey("schema")) {
@@ -277,7 +296,10 @@ public final class SourceFormat {
       }
       case PARQUET -> {}
     }
-    if (format != FormatType.PARQUET) {
+    if (quarantine) {
+      opts.put("mode", "PERMISSIVE");
+      opts.put("columnNameOfCorruptRecord", CORRUPT_COLUMN);
+    } else if (format != FormatType.PARQUET) {
       opts.put("mode", "FAILFAST");
     }
     return new SourceFormat(
@@ -288,7 +310,8 @@ public final class SourceFormat {
         skipFirst,
         jsonPath,
         format == FormatType.PARQUET ? "" : COMPRESSION_EXTENSIONS.get(compression),
-        Boolean.parseBoolean(bool(params, "mergeSchema", false)));
+        Boolean.parseBoolean(bool(params, "mergeSchema", false)),
+        quarantine);
   }
 
   private static String bool(Map<String, String> params, String key, boolean dflt) {
@@ -357,6 +380,15 @@ public final class SourceFormat {
    */
   public boolean mergeSchema() {
     return mergeSchema;
+  }
+
+  /**
+   * Whether malformed records are quarantined ({@code formatParams.mode=QUARANTINE}): the reader
+   * then runs PERMISSIVE with {@link #CORRUPT_COLUMN}, and the changeset commits only the rows
+   * whose corrupt column is null.
+   */
+  public boolean quarantine() {
+    return quarantine;
   }
 
   /** The extension every source file must have for the declared compression ("" for none). */

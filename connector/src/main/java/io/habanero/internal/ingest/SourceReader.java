@@ -32,10 +32,12 @@ import org.apache.spark.sql.types.StructType;
  *       silent cast. Parquet's own types must equal the dataset's.
  *   <li>With {@code mergeSchema=true}, columns the dataset lacks are admitted with the types the
  *       source gives them (inferred, declared or Parquet's), and appended after the dataset's.
+ *   <li>With {@code mode=QUARANTINE}, the rows also carry the corrupt-record column (the raw text
+ *       of a malformed record, else null) and their source file; {@link Quarantine} splits them.
  * </ul>
  */
 public final class SourceReader {
-  private static final String CORRUPT = "_habanero_corrupt_record";
+  private static final String CORRUPT = SourceFormat.CORRUPT_COLUMN;
 
   private final SparkSession spark;
   private final SourceFormat format;
@@ -91,7 +93,7 @@ public final class SourceReader {
       if (format.format() == FormatType.CSV) {
         probe = probe.option("inferSchema", "false");
       }
-      StructType probed = load(probe, paths).schema();
+      StructType probed = withoutCorrupt(load(probe, paths).schema());
       List<String> newNames =
           SchemaRules.checkNames(datasetId, dataset, List.of(probed.fieldNames()), merge);
       StructType schema = dataset;
@@ -119,10 +121,22 @@ public final class SourceReader {
         df = JsonPathSelector.parse(format.jsonPath().get()).select(df);
       }
       if (dataset != null) {
-        added = SchemaRules.checkCompatible(datasetId, dataset, df.schema(), merge);
+        added = SchemaRules.checkCompatible(datasetId, dataset, withoutCorrupt(df.schema()), merge);
       }
     }
-    if (df.schema().fields().length == 0) {
+    StructType columns = withoutCorrupt(df.schema());
+    if (format.quarantine()) {
+      // Read again with the corrupt-record column, which flags each malformed record (and keeps
+      // its text), and the file each record came from.
+      df =
+          load(
+                  typedReader(
+                      columns.add(
+                          DataTypes.createStructField(CORRUPT, DataTypes.StringType, true))),
+                  paths)
+              .withColumn(Quarantine.SOURCE_FILE, input_file_name());
+    }
+    if (columns.fields().length == 0) {
       throw new ValidationException(
           "The source has no columns, so its records could not be read as "
               + format.format()
@@ -130,7 +144,12 @@ public final class SourceReader {
     }
     SchemaRules.checkNoReservedColumn(df.schema());
     if (!added.isEmpty()) {
-      df = df.selectExpr(SchemaRules.quoted(SchemaRules.evolved(dataset, added).fieldNames()));
+      List<String> cols =
+          new ArrayList<>(List.of(SchemaRules.evolved(dataset, added).fieldNames()));
+      if (format.quarantine()) {
+        cols.addAll(List.of(CORRUPT, Quarantine.SOURCE_FILE));
+      }
+      df = df.selectExpr(SchemaRules.quoted(cols.toArray(new String[0])));
     }
     if (format.skipFirst()) {
       df = dropFirstRowOfEachFile(df);
@@ -151,6 +170,14 @@ public final class SourceReader {
     return format.format() == FormatType.CSV
         ? r.option("inferSchema", String.valueOf(format.inferSchema()))
         : r;
+  }
+
+  /** The schema without the corrupt-record column that PERMISSIVE inference may add. */
+  private static StructType withoutCorrupt(StructType schema) {
+    return new StructType(
+        java.util.Arrays.stream(schema.fields())
+            .filter(f -> !f.name().equals(CORRUPT))
+            .toArray(StructField[]::new));
   }
 
   private static Optional<StructField> field(StructType schema, String name) {
@@ -247,6 +274,7 @@ public final class SourceReader {
     String detail = Errors.firstLine(rootMessage(cause));
     try {
       StructType known = readSchema != null ? readSchema : format.explicitSchema().orElse(dataset);
+      known = known == null ? null : withoutCorrupt(known);
       if (format.format() == FormatType.PARQUET || (failed == null && known == null)) {
         return malformed(-1, List.of(), detail, cause);
       }

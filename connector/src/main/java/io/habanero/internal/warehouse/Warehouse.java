@@ -27,6 +27,8 @@ import org.apache.hadoop.fs.Path;
  * &lt;warehouse&gt;/changesets/&lt;datasetId&gt;/&lt;changesetId&gt;.stop  stop requests
  * &lt;warehouse&gt;/changesets/&lt;datasetId&gt;/_tokens/&lt;sha256&gt;.json clientToken claims
  * &lt;warehouse&gt;/working/&lt;ingestion|sagemaker&gt;/&lt;unique&gt;/     working locations
+ * &lt;warehouse&gt;/quarantine/&lt;datasetId&gt;/&lt;changesetId&gt;/  malformed records kept by a
+ *                                                         QUARANTINE changeset (JSON lines)
  * </pre>
  *
  * <p>Every path is built from ids that {@link Ids#check} has allowed, so no resolved path leaves
@@ -128,6 +130,13 @@ public final class Warehouse {
 
   public Path tokenPath(String datasetId, String tokenHash) {
     return new Path(new Path(recordDir(datasetId), "_tokens"), tokenHash + ".json");
+  }
+
+  /** Where a QUARANTINE changeset keeps its malformed records. */
+  public Path quarantinePath(String datasetId, String changesetId) {
+    return new Path(
+        new Path(new Path(root, "quarantine"), Ids.check("datasetId", datasetId)),
+        Ids.check("changesetId", changesetId));
   }
 
   public Path workingRoot() {
