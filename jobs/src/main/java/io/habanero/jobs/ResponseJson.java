@@ -11,6 +11,7 @@ import io.habanero.model.ChangesetSummary;
 import io.habanero.model.GetProgrammaticAccessCredentialsResponse;
 import io.habanero.model.GetWorkingLocationResponse;
 import io.habanero.model.ListChangesetsResponse;
+import io.habanero.model.QuarantineInfo;
 import io.habanero.model.UpdateChangesetResponse;
 import java.util.Map;
 
@@ -69,6 +70,7 @@ final class ResponseJson {
     putMap(n, "changesetLabels", c.changesetLabels());
     putIfPresent(n, "updatesChangesetId", c.updatesChangesetId());
     putIfPresent(n, "updatedByChangesetId", c.updatedByChangesetId());
+    putQuarantine(n, c.quarantine());
     return write(root);
   }
 
@@ -109,7 +111,18 @@ final class ResponseJson {
     putIfPresent(n, "activeFromTimestamp", s.activeFromTimestamp());
     putIfPresent(n, "updatesChangesetId", s.updatesChangesetId());
     putIfPresent(n, "updatedByChangesetId", s.updatedByChangesetId());
+    putQuarantine(n, s.quarantine());
     return n;
+  }
+
+  /** Habanero's own member: what a QUARANTINE changeset kept aside. */
+  private static void putQuarantine(ObjectNode n, QuarantineInfo q) {
+    if (q == null) {
+      return;
+    }
+    ObjectNode o = n.putObject("quarantine");
+    o.put("recordCount", q.recordCount());
+    putIfPresent(o, "location", q.location());
   }
 
   private static void putErrorInfo(ObjectNode n, ChangesetErrorInfo e) {
