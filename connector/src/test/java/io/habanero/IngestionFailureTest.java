@@ -239,19 +239,41 @@ class IngestionFailureTest {
   }
 
   @Test
-  void truncatedJsonForANewDatasetFailsInSchemaInferenceAsValidation() {
+  void truncatedJsonForANewDatasetFailsCountingAndQuotingTheBadRecord() {
     Path src =
         source(tmp, "fresh-json", Map.of("t.json", "{\"id\":1,\"name\":\"a\"}\n{\"id\":2,\"na\n"));
     Changeset c =
         h.createChangeset(request("freshjson", ChangeType.APPEND, src, FormatType.JSON).build())
             .changeset();
     assertThat(c.status()).isEqualTo(IngestionStatus.FAILED);
-    // No schema is known yet, so there is no count of bad records, but the cause is named.
+    // No schema is known yet, so one is inferred permissively to count and quote the bad records.
     assertThat(c.errorInfo().errorCategory()).isEqualTo(ErrorCategory.VALIDATION);
     assertThat(c.errorInfo().errorMessage())
         .contains(
-            "The JSON source could not be parsed",
-            "Unexpected end-of-input",
+            "1 malformed record(s) in the JSON source",
+            "t.json: {\"id\":2,\"na",
             "Nothing was committed");
+  }
+
+  @Test
+  void brokenXmlForANewDatasetFailsCountingTheBadRecord() {
+    Path src =
+        source(
+            tmp,
+            "fresh-xml",
+            Map.of(
+                "t.xml",
+                "<trades><trade><id>1</id></trade><trade><id>2</id></trade>"
+                    + "<trade><id>3</oops></trade></trades>"));
+    Changeset c =
+        h.createChangeset(
+                request("freshxml", ChangeType.APPEND, src, FormatType.XML)
+                    .formatParam("rowTag", "trade")
+                    .build())
+            .changeset();
+    assertThat(c.status()).isEqualTo(IngestionStatus.FAILED);
+    assertThat(c.errorInfo().errorCategory()).isEqualTo(ErrorCategory.VALIDATION);
+    assertThat(c.errorInfo().errorMessage())
+        .contains("malformed record(s) in the XML source", "t.xml", "Nothing was committed");
   }
 }

@@ -275,11 +275,24 @@ public final class SourceReader {
     try {
       StructType known = readSchema != null ? readSchema : format.explicitSchema().orElse(dataset);
       known = known == null ? null : withoutCorrupt(known);
-      if (format.format() == FormatType.PARQUET || (failed == null && known == null)) {
+      if (format.format() == FormatType.PARQUET) {
         return malformed(-1, List.of(), detail, cause);
       }
-      // A failure before the read (e.g. in schema inference) has no DataFrame, but a known schema.
-      StructType base = known != null ? known : failed.schema();
+      // A failure before the read (e.g. in schema inference) has no DataFrame. With no known
+      // schema either (a new dataset), infer one permissively: the malformed records then land
+      // in the corrupt-record column instead of failing the inference.
+      StructType base =
+          known != null
+              ? known
+              : failed != null
+                  ? failed.schema()
+                  : withoutCorrupt(
+                      load(
+                              inferringReader()
+                                  .option("mode", "PERMISSIVE")
+                                  .option("columnNameOfCorruptRecord", CORRUPT),
+                              snapshot.paths())
+                          .schema());
       StructType withCorrupt =
           base.add(DataTypes.createStructField(CORRUPT, DataTypes.StringType, true));
       DataFrameReader r =
