@@ -1,6 +1,9 @@
 package io.habanero.bench;
 
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.input_file_name;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.struct;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -10,14 +13,20 @@ import io.habanero.model.Changeset;
 import io.habanero.model.CreateChangesetRequest;
 import io.habanero.model.FormatType;
 import io.habanero.model.IngestionStatus;
+import io.habanero.model.ListChangesetsRequest;
+import io.habanero.model.QuarantineInfo;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.DataFrameReader;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 
@@ -82,6 +91,7 @@ public final class IngestBenchmark {
     modifyScenario();
     smallChangesetScenario();
     stormScenario();
+    quarantineScenario();
     if (!smoke) {
       ladder();
     }
@@ -377,6 +387,119 @@ public final class IngestBenchmark {
             files[0], files[1], versions[0], versions[0] == 1 ? "met" : "MISSED"));
     if (versions[0] != 1) {
       failures.add("storm produced " + versions[0] + " Delta versions");
+    }
+  }
+
+  /**
+   * QUARANTINE mode against the same job written by hand: a PERMISSIVE read with a corrupt-record
+   * column, the good rows appended to Delta and the bad ones written as JSON (file, raw record,
+   * parsed columns). The source is scenario 1's files plus one file of malformed rows.
+   */
+  private void quarantineScenario() throws Exception {
+    Path clean = data.resolve("trades-csv");
+    Path src = work.resolve("trades-csv-dirty-" + rows);
+    long bad = Math.max(10, rows / 1000);
+    BenchData.deleteTree(src);
+    Files.createDirectories(src);
+    try (var files = Files.list(clean)) {
+      for (Path f : files.filter(f -> f.getFileName().toString().endsWith(".csv")).toList()) {
+        Files.copy(f, src.resolve(f.getFileName()));
+      }
+    }
+    StringBuilder dirty =
+        new StringBuilder(
+            "trade_id,symbol,side,quantity,price,trade_ts,venue,trader_id,settle_date,order_ref\n");
+    for (long i = 0; i < bad; i++) {
+      // Alternately a quantity that is no number and a row that stops after two values.
+      dirty.append(
+          i % 2 == 0
+              ? (900_000_000 + i) + ",ACME,BUY,lots,1.5,,XNYS,1,2024-03-15,bad-" + i + "\n"
+              : (900_000_000 + i) + ",ACME\n");
+    }
+    Files.writeString(src.resolve("zz-malformed.csv"), dirty.toString());
+    String schema = BenchData.TRADES_SCHEMA;
+    Fingerprint expected = Fingerprint.of(reader(FormatType.CSV, schema).load(clean.toString()));
+    String name = "7 APPEND CSV, QUARANTINE (" + bad + " bad rows)";
+    Pair p =
+        pairs(
+            name,
+            new Side(
+                null,
+                plainQuarantine(src, schema),
+                target -> {
+                  expectKept(name + " baseline", target.resolve("q"), bad);
+                  return verifyPlain(target);
+                }),
+            new Side(
+                null,
+                target ->
+                    habanero(
+                        target,
+                        request("t", ChangeType.APPEND, FormatType.CSV, src, schema)
+                            .formatParam("mode", "QUARANTINE")
+                            .build()),
+                target -> {
+                  expectQuarantined(target, bad);
+                  return verifyHabanero(target);
+                }));
+    p.check(expected);
+    p.report(1.10, false);
+  }
+
+  private Step plainQuarantine(Path src, String schema) {
+    return target -> {
+      String corrupt = "_corrupt_record";
+      Dataset<Row> all =
+          reader(FormatType.CSV, schema + ", " + corrupt + " STRING")
+              .option("mode", "PERMISSIVE")
+              .option("columnNameOfCorruptRecord", corrupt)
+              .load(src.toString())
+              .withColumn("_file", input_file_name());
+      all.filter(col(corrupt).isNull())
+          .drop(corrupt, "_file")
+          .write()
+          .format("delta")
+          .mode(SaveMode.Append)
+          .save(target.resolve("t").toString());
+      List<Column> data = new ArrayList<>();
+      for (String c : all.columns()) {
+        if (!c.equals(corrupt) && !c.equals("_file")) {
+          data.add(col(c));
+        }
+      }
+      // Every column is referenced: Spark refuses a CSV scan of the corrupt column alone.
+      all.filter(col(corrupt).isNotNull())
+          .select(
+              col("_file").as("file"),
+              col(corrupt).as("record"),
+              struct(data.toArray(new Column[0])).as("parsed"))
+          .coalesce(1)
+          .write()
+          .json(target.resolve("q").toString());
+    };
+  }
+
+  /** Checks what the changeset says it kept, and that it kept exactly that. */
+  private void expectQuarantined(Path target, long bad) {
+    try (Habanero h = open(target)) {
+      QuarantineInfo q =
+          h.listChangesets(new ListChangesetsRequest("t", 1, null))
+              .changesets()
+              .get(0)
+              .quarantine();
+      if (q == null || q.recordCount() != bad) {
+        failures.add("7 QUARANTINE: Habanero reports " + q + ", expected " + bad + " records");
+      } else {
+        expectKept("7 QUARANTINE Habanero", Path.of(URI.create(q.location())), bad);
+      }
+    }
+  }
+
+  /** Checks, after the clock stopped, that {@code dir} keeps exactly {@code bad} records. */
+  private void expectKept(String who, Path dir, long bad) {
+    long kept = spark.read().schema("file STRING, record STRING").json(dir.toString()).count();
+    if (kept != bad) {
+      failures.add(who + " kept " + kept + " malformed records, expected " + bad);
     }
   }
 
