@@ -32,18 +32,26 @@ class HabaneroCliTest {
     return p;
   }
 
+  /** {@code create-changeset} of a CSV APPEND from {@code source}, plus {@code extra} flags. */
+  private CliRun appendCsv(String dataset, Path source, String... extra) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "create-changeset",
+                "--dataset-id",
+                dataset,
+                "--change-type",
+                "APPEND",
+                "--source-params",
+                "s3SourcePath=" + source,
+                "--format-type",
+                "CSV"));
+    args.addAll(List.of(extra));
+    return cli(args.toArray(new String[0]));
+  }
+
   private JsonNode append(String dataset, Path source) {
-    CliRun r =
-        cli(
-            "create-changeset",
-            "--dataset-id",
-            dataset,
-            "--change-type",
-            "APPEND",
-            "--source-params",
-            "s3SourcePath=" + source,
-            "--format-type",
-            "CSV");
+    CliRun r = appendCsv(dataset, source);
     assertThat(r.code()).as(r.toString()).isZero();
     return r.json().get("changeset");
   }
@@ -134,17 +142,7 @@ class HabaneroCliTest {
     JsonNode good = append("quotes", csv("good.csv", "sym,px\nAAPL,1.5\n"));
     Path bad = csv("bad.csv", "sym,px\nMSFT,\"2.5\nGS,3.5,extra,columns\n");
 
-    CliRun r =
-        cli(
-            "create-changeset",
-            "--dataset-id",
-            "quotes",
-            "--change-type",
-            "APPEND",
-            "--source-params",
-            "s3SourcePath=" + bad,
-            "--format-type",
-            "CSV");
+    CliRun r = appendCsv("quotes", bad);
 
     assertThat(r.code()).as(r.toString()).isEqualTo(HabaneroCli.CHANGESET_FAILED);
     JsonNode c = r.json().get("changeset");
@@ -170,17 +168,7 @@ class HabaneroCliTest {
     append("refdata", csv("r1.csv", "symbol,isin\nAAPL,US0378331005\n"));
     Path other = csv("r2.csv", "ticker,lot\nMSFT,100\n");
 
-    CliRun r =
-        cli(
-            "create-changeset",
-            "--dataset-id",
-            "refdata",
-            "--change-type",
-            "APPEND",
-            "--source-params",
-            "s3SourcePath=" + other,
-            "--format-type",
-            "CSV");
+    CliRun r = appendCsv("refdata", other);
 
     assertThat(r.code()).as(r.toString()).isEqualTo(1);
     JsonNode info = r.json().get("changeset").get("errorInfo");
@@ -371,19 +359,7 @@ class HabaneroCliTest {
     append("fx", csv("a.csv", "id,price\n1,10.5\n"));
     Path wider = csv("b.csv", "id,price,venue\n2,20.5,XLON\n");
 
-    CliRun r =
-        cli(
-            "create-changeset",
-            "--dataset-id",
-            "fx",
-            "--change-type",
-            "APPEND",
-            "--source-params",
-            "s3SourcePath=" + wider,
-            "--format-type",
-            "CSV",
-            "--format-params",
-            "mergeSchema=true");
+    CliRun r = appendCsv("fx", wider, "--format-params", "mergeSchema=true");
 
     assertThat(r.code()).as(r.toString()).isZero();
     assertThat(r.json().get("changeset").get("formatParams").get("mergeSchema").asText())
@@ -401,19 +377,7 @@ class HabaneroCliTest {
     append("qx", csv("a.csv", "id,price\n1,10.5\n"));
     Path mixed = csv("mixed.csv", "id,price\n2,20.5\n3,n/a\n");
 
-    CliRun r =
-        cli(
-            "create-changeset",
-            "--dataset-id",
-            "qx",
-            "--change-type",
-            "APPEND",
-            "--source-params",
-            "s3SourcePath=" + mixed,
-            "--format-type",
-            "CSV",
-            "--format-params",
-            "mode=QUARANTINE");
+    CliRun r = appendCsv("qx", mixed, "--format-params", "mode=QUARANTINE");
 
     assertThat(r.code()).as(r.toString()).isZero();
     JsonNode c = r.json().get("changeset");

@@ -138,7 +138,7 @@ public final class ChangesetRunner implements Callable<ChangesetRecord> {
       checkStop();
       phase("WRITING");
       Dataset<Row> malformed = null;
-      if (Quarantine.applies(rows)) {
+      if (source.quarantine()) {
         malformed = Quarantine.badRecords(rows);
         rows = Quarantine.goodRows(rows);
       }

@@ -43,6 +43,13 @@ public sealed interface ChangesetSource permits ChangesetSource.Files, Changeset
   /** Whether the changeset opted in to adding new nullable columns to the dataset. */
   boolean mergeSchema();
 
+  /**
+   * Whether malformed records are quarantined rather than failing the changeset; the rows from
+   * {@link #read} then carry the corrupt-record and source-file columns that {@link Quarantine}
+   * splits on.
+   */
+  boolean quarantine();
+
   /** A fixed file set read in a declared format. */
   final class Files implements ChangesetSource {
     /** Input bytes per output file when many small files are packed together. */
@@ -113,6 +120,11 @@ public sealed interface ChangesetSource permits ChangesetSource.Files, Changeset
     }
 
     @Override
+    public boolean quarantine() {
+      return format.quarantine();
+    }
+
+    @Override
     public int fileCount() {
       return snapshot.files().size();
     }
@@ -162,6 +174,11 @@ public sealed interface ChangesetSource permits ChangesetSource.Files, Changeset
     @Override
     public Dataset<Row> pack(Dataset<Row> rows) {
       return rows;
+    }
+
+    @Override
+    public boolean quarantine() {
+      return false; // a DataFrame's rows are already parsed
     }
 
     @Override

@@ -32,11 +32,6 @@ public final class Quarantine {
 
   private Quarantine() {}
 
-  /** Whether {@code rows} were read in QUARANTINE mode (they carry the corrupt-record column). */
-  public static boolean applies(Dataset<Row> rows) {
-    return List.of(rows.columns()).contains(CORRUPT);
-  }
-
   /** The well-formed rows, in the dataset's columns. */
   public static Dataset<Row> goodRows(Dataset<Row> rows) {
     return rows.filter(col(CORRUPT).isNull()).drop(CORRUPT, SOURCE_FILE);
