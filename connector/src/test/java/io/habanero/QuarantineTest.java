@@ -9,6 +9,7 @@ import static io.habanero.Fixtures.rows;
 import static io.habanero.Fixtures.sorted;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.habanero.errors.InternalServerException;
 import io.habanero.errors.ValidationException;
 import io.habanero.model.ChangeType;
 import io.habanero.model.Changeset;
@@ -225,7 +226,7 @@ class QuarantineTest {
               if (phase.equals("written")) {
                 // The bad records are kept before the commit is attempted...
                 keptBeforeCommit.set(Files.isDirectory(quarantineDir("fail_q", rec.changesetId)));
-                throw new IllegalStateException("injected failure after writing");
+                throw new InternalServerException("injected failure after writing");
               }
             });
     Changeset c =
@@ -241,6 +242,7 @@ class QuarantineTest {
 
     assertThat(c.status()).isEqualTo(IngestionStatus.FAILED);
     assertThat(c.errorInfo().errorMessage()).contains("injected failure after writing");
+    assertThat(c.errorInfo().errorCategory()).isEqualTo(ErrorCategory.INTERNAL_SERVICE_EXCEPTION);
     assertThat(keptBeforeCommit).isTrue();
     // ...and removed with the data files when the changeset fails: a FAILED changeset keeps none.
     assertThat(quarantineDir("fail_q", c.id())).doesNotExist();
