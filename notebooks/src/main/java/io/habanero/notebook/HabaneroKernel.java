@@ -36,6 +36,7 @@ public final class HabaneroKernel extends BaseKernel {
 
   private final JavaEvaluator evaluator;
   private final LanguageInfo languageInfo;
+  private volatile boolean interruptRequested;
 
   HabaneroKernel(JavaEvaluator evaluator) {
     this.evaluator = evaluator;
@@ -86,8 +87,18 @@ public final class HabaneroKernel extends BaseKernel {
 
   @Override
   public DisplayData eval(String code) throws Exception {
-    JavaEvaluator.Result result = evaluator.eval(code);
-    return result.hasValue() ? render(result.value()) : null;
+    interruptRequested = false;
+    try {
+      JavaEvaluator.Result result = evaluator.eval(code);
+      return result.hasValue() ? render(result.value()) : null;
+    } finally {
+      if (interruptRequested) {
+        // A thread interrupted while it waits for a Spark job returns, but the job runs on; and
+        // an interrupt that came before the cell submitted its job cancelled nothing. The cell
+        // has ended now and can submit no more, so whatever still runs was started by it.
+        cancelSparkJobs();
+      }
+    }
   }
 
   @Override
@@ -103,13 +114,18 @@ public final class HabaneroKernel extends BaseKernel {
 
   @Override
   public void interrupt() {
+    interruptRequested = true;
+    cancelSparkJobs();
+    evaluator.interrupt();
+  }
+
+  private static void cancelSparkJobs() {
     SparkSession.getDefaultSession()
         .foreach(
             s -> {
               s.sparkContext().cancelAllJobs();
               return null;
             });
-    evaluator.interrupt();
   }
 
   @Override
