@@ -129,11 +129,7 @@ public final class SourceReader {
       // Read again with the corrupt-record column, which flags each malformed record (and keeps
       // its text), and the file each record came from.
       df =
-          load(
-                  typedReader(
-                      columns.add(
-                          DataTypes.createStructField(CORRUPT, DataTypes.StringType, true))),
-                  paths)
+          load(typedReader(withCorrupt(columns)), paths)
               .withColumn(Quarantine.SOURCE_FILE, input_file_name());
     }
     if (columns.fields().length == 0) {
@@ -170,6 +166,15 @@ public final class SourceReader {
     return format.format() == FormatType.CSV
         ? r.option("inferSchema", String.valueOf(format.inferSchema()))
         : r;
+  }
+
+  /** A reader that puts each malformed record's text in {@link #CORRUPT} instead of failing. */
+  private static DataFrameReader permissive(DataFrameReader r) {
+    return r.option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", CORRUPT);
+  }
+
+  private static StructType withCorrupt(StructType schema) {
+    return schema.add(DataTypes.createStructField(CORRUPT, DataTypes.StringType, true));
   }
 
   /** The schema without the corrupt-record column that PERMISSIVE inference may add. */
@@ -286,32 +291,12 @@ public final class SourceReader {
               ? known
               : failed != null
                   ? failed.schema()
-                  : withoutCorrupt(
-                      load(
-                              inferringReader()
-                                  .option("mode", "PERMISSIVE")
-                                  .option("columnNameOfCorruptRecord", CORRUPT),
-                              snapshot.paths())
-                          .schema());
-      StructType withCorrupt =
-          base.add(DataTypes.createStructField(CORRUPT, DataTypes.StringType, true));
-      DataFrameReader r =
-          reader()
-              .schema(withCorrupt)
-              .option("mode", "PERMISSIVE")
-              .option("columnNameOfCorruptRecord", CORRUPT);
-      // Every column is selected: with CSV column pruning, a row with too few or too many
-      // values is only flagged when all of its columns are parsed.
-      List<org.apache.spark.sql.Column> cols = new ArrayList<>();
-      cols.add(input_file_name().as("file"));
-      cols.add(col(CORRUPT));
-      for (String f : base.fieldNames()) {
-        cols.add(col("`" + f.replace("`", "``") + "`"));
-      }
+                  : withoutCorrupt(load(permissive(inferringReader()), snapshot.paths()).schema());
+      // The same split as QUARANTINE mode: file and raw text of each record that does not parse.
       Dataset<Row> bad =
-          load(r, snapshot.paths())
-              .select(cols.toArray(new org.apache.spark.sql.Column[0]))
-              .filter(col(CORRUPT).isNotNull())
+          Quarantine.badRecords(
+                  load(permissive(reader()).schema(withCorrupt(base)), snapshot.paths())
+                      .withColumn(Quarantine.SOURCE_FILE, input_file_name()))
               .cache();
       long count = bad.count();
       List<String> examples = new ArrayList<>();
