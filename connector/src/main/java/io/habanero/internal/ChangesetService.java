@@ -247,6 +247,7 @@ public final class ChangesetService implements AutoCloseable {
       String updatesChangesetId,
       Dataset<Row> data,
       boolean mergeSchema,
+      boolean allowEmpty,
       ProgressListener listener) {
     Ids.check("datasetId", datasetId);
     if (changeType == null) {
@@ -269,6 +270,9 @@ public final class ChangesetService implements AutoCloseable {
     if (mergeSchema) {
       r.formatParams.put(MERGE_SCHEMA_KEY, "true"); // the opt-in is part of the record
     }
+    if (allowEmpty) {
+      r.formatParams.put(ALLOW_EMPTY_KEY, "true");
+    }
     r.tags = new LinkedHashMap<>();
     r.updatesChangesetId = updatesChangesetId;
     r.createTime = System.currentTimeMillis();
@@ -277,11 +281,14 @@ public final class ChangesetService implements AutoCloseable {
     r.owner = ChangesetRecord.Owner.current();
     r.heartbeatTime = r.createTime;
     log.write(r);
-    return start(r, new ChangesetSource.Frame(data, mergeSchema), listener);
+    return start(r, new ChangesetSource.Frame(data, mergeSchema, allowEmpty), listener);
   }
 
   /** The formatParams key that records a DataFrame write's mergeSchema opt-in. */
   public static final String MERGE_SCHEMA_KEY = "mergeSchema";
+
+  /** The formatParams key that records a DataFrame write's allowEmpty opt-in. */
+  public static final String ALLOW_EMPTY_KEY = "allowEmpty";
 
   /** The sourceParams entry that marks a changeset written from a DataFrame. */
   public static final String FRAME_SOURCE_KEY = "source";

@@ -8,6 +8,7 @@ import io.habanero.errors.InternalServerException;
 import io.habanero.errors.ResourceNotFoundException;
 import io.habanero.errors.ThrottlingException;
 import io.habanero.errors.ValidationException;
+import io.habanero.model.ChangeType;
 import io.habanero.model.ChangesetErrorInfo;
 import io.habanero.model.ErrorCategory;
 import java.io.FileNotFoundException;
@@ -68,6 +69,91 @@ public final class Errors {
                 + " '.' and empty files are skipped). Fix: upload the files, or point at the right"
                 + " prefix.",
             clip(path)));
+  }
+
+  public static ValidationException mixedPartitionLayout(String file, String problem) {
+    return new ValidationException(
+        String.format(
+            "Source file %s %s, so its partition columns are ambiguous. Fix: give every file the"
+                + " same partition folders (name=value/, as Spark's partitionBy writes them), or"
+                + " create one changeset per folder.",
+            clip(file), problem));
+  }
+
+  public static ValidationException xmlPartitionFolders(String directory, List<String> columns) {
+    return new ValidationException(
+        String.format(
+            "sourceParams.s3SourcePath '%s' holds XML files in partition folders for %s, which"
+                + " spark-xml cannot read as columns, so their values would be lost. Fix: create"
+                + " one changeset per folder with the value as an element of each record, or"
+                + " convert the files to a format read with partition columns (CSV, JSON,"
+                + " Parquet).",
+            clip(directory), columns));
+  }
+
+  public static ValidationException undecodableNames(
+      String format, String encoding, List<String> names) {
+    return new ValidationException(
+        String.format(
+            "The %s source's column names %s hold bytes that are not valid %s (the declared"
+                + " encoding), so they cannot be read faithfully. Nothing was committed. Fix:"
+                + " declare the files' encoding with formatParams.encoding (e.g. ISO-8859-1 or"
+                + " windows-1252), or re-export them as UTF-8.",
+            format, clip(String.valueOf(names)), encoding));
+  }
+
+  public static ValidationException undecodableRecords(
+      String format, String encoding, long count, List<String> examples) {
+    return new ValidationException(
+        String.format(
+            "%d record(s) in the %s source hold bytes that are not valid %s (the declared"
+                + " encoding); first: %s. Nothing was committed. Fix: declare the files' encoding"
+                + " with formatParams.encoding (e.g. ISO-8859-1 or windows-1252), or re-export"
+                + " them as UTF-8.",
+            count, format, encoding, String.join(" | ", examples)));
+  }
+
+  public static ValidationException concatenatedJson(String file, long documents) {
+    return new ValidationException(
+        String.format(
+            "JSON source file %s holds %d documents one after another, but multiLine=true reads"
+                + " one document (an object, or an array of records) per file, so the others"
+                + " would be dropped. Nothing was committed. Fix: wrap the documents in one JSON"
+                + " array, put each in a file of its own, or write one record per line (JSON"
+                + " Lines) and drop multiLine.",
+            clip(file), documents));
+  }
+
+  public static ValidationException emptyReplace(String datasetId, ChangeType type) {
+    return new ValidationException(
+        String.format(
+            "The source has no data rows, so this %s would %s. Nothing was committed. Fix: check"
+                + " that the source holds the rows, or opt in with formatParams.allowEmpty=true"
+                + " (the DataFrame option allowEmpty) if emptying it is intended.",
+            type,
+            type == ChangeType.REPLACE
+                ? "empty dataset '" + datasetId + "'"
+                : "remove the modified changeset's rows from dataset '" + datasetId + "'"));
+  }
+
+  public static ValidationException emptyFirstChangeset(String datasetId) {
+    return new ValidationException(
+        String.format(
+            "The source has no data rows, so the types of new dataset '%s' cannot be inferred"
+                + " (every column would be a string, and later numbers would be stored as text)."
+                + " Nothing was committed. Fix: declare the columns with formatParams.schema (e.g."
+                + " 'id INT, price DECIMAL(18,4)'), or create the dataset from a source with rows.",
+            datasetId));
+  }
+
+  public static ValidationException namesDeltaCannotStore(String datasetId, List<String> names) {
+    return new ValidationException(
+        String.format(
+            "Column name(s) %s hold characters (space or any of ,;{}()= or a tab or newline) that"
+                + " dataset '%s' cannot store: it was created without Delta column mapping."
+                + " Nothing was committed. Fix: rename those columns in the source, or REPLACE"
+                + " into a new dataset, which keeps such names through column mapping.",
+            clip(String.valueOf(names)), datasetId));
   }
 
   public static ResourceNotFoundException datasetNotFound(String datasetId) {
@@ -153,7 +239,7 @@ public final class Errors {
       if (c instanceof FileNotFoundException) {
         return new ResourceNotFoundException(
             "A source file disappeared during ingestion: "
-                + firstLine(msg)
+                + oneLine(msg)
                 + ". Fix: leave the source files in place until the changeset ends, then retry.",
             t);
       }
@@ -161,11 +247,11 @@ public final class Errors {
           || name.endsWith("AccessDeniedException")
           || msg.contains("403 Forbidden")) {
         return new AccessDeniedException(
-            "Access denied: " + firstLine(msg) + ". Fix: grant read access to the source.", t);
+            "Access denied: " + oneLine(msg) + ". Fix: grant read access to the source.", t);
       }
       if (msg.contains("503 Slow Down") || msg.contains("429") && msg.contains("Too Many")) {
         return new ThrottlingException(
-            "The storage service is throttling: " + firstLine(msg) + ". Fix: retry later.", t);
+            "The storage service is throttling: " + oneLine(msg) + ". Fix: retry later.", t);
       }
       if (c instanceof java.util.ConcurrentModificationException
           || name.startsWith("org.apache.spark.sql.delta.Concurrent")
@@ -173,7 +259,7 @@ public final class Errors {
         return new ConflictException(
             "Another changeset committed to the dataset at the same time and conflicts with this"
                 + " one: "
-                + firstLine(msg)
+                + oneLine(msg)
                 + ". Fix: retry the changeset.",
             t);
       }
@@ -182,18 +268,26 @@ public final class Errors {
         "Internal error: "
             + t.getClass().getSimpleName()
             + ": "
-            + firstLine(String.valueOf(t.getMessage()))
+            + oneLine(String.valueOf(t.getMessage()))
             + ". Fix: retry; if it persists, report it with the driver log.",
         t);
   }
 
-  public static String firstLine(String s) {
+  /**
+   * A foreign message folded into one line: every run of whitespace, newlines included, becomes one
+   * space, so a multi-line cause (Delta's messages put their fix on a later line) arrives whole,
+   * never cut at its first line break; then clipped to {@value #CAUSE_LIMIT} characters so the fix
+   * that Habanero's own message appends still fits the model's 1000.
+   */
+  public static String oneLine(String s) {
     if (s == null) {
       return "";
     }
-    int nl = s.indexOf('\n');
-    return clip(nl < 0 ? s : s.substring(0, nl));
+    String folded = s.replaceAll("\\s+", " ").strip();
+    return folded.length() <= CAUSE_LIMIT ? folded : folded.substring(0, CAUSE_LIMIT - 3) + "...";
   }
+
+  private static final int CAUSE_LIMIT = 600;
 
   static String clip(String s) {
     if (s == null) {

@@ -111,7 +111,7 @@ final class DatasetReads {
         "is not in the history of dataset '"
             + datasetId
             + "': "
-            + Errors.firstLine(String.valueOf(e.getMessage())),
+            + Errors.oneLine(String.valueOf(e.getMessage())),
         "pick a version or timestamp from list-changesets, or read by changesetId");
   }
 }

@@ -51,6 +51,7 @@ final class FrameWrites {
               type == ChangeType.MODIFY ? options.updatesChangesetId() : null,
               data,
               options.mergeSchema(),
+              options.allowEmpty(),
               ProgressListener.NONE);
       Changeset c;
       try {

@@ -38,6 +38,9 @@ import org.apache.spark.sql.SparkSession;
  *       are replaced</td></tr>
  *   <tr><td>{@code mergeSchema}</td><td>write</td><td>{@code true} lets the write add new columns to
  *       the dataset, nullable (null in earlier rows); default {@code false}</td></tr>
+ *   <tr><td>{@code allowEmpty}</td><td>write</td><td>{@code true} lets an overwrite (REPLACE)
+ *       or MODIFY with no rows empty the dataset or the modified changeset; default {@code
+ *       false}, which refuses it</td></tr>
  *   <tr><td>the settings keys ({@link HabaneroSettings.Key})</td><td>both</td><td>see
  *       README</td></tr>
  * </table>
@@ -53,6 +56,7 @@ public final class HabaneroOptions {
   public static final String CHANGE_TYPE = "changeType";
   public static final String UPDATES_CHANGESET_ID = "updatesChangesetId";
   public static final String MERGE_SCHEMA = "mergeSchema";
+  public static final String ALLOW_EMPTY = "allowEmpty";
 
   private static final List<String> READ = List.of(CHANGESET_ID, VERSION_AS_OF, TIMESTAMP_AS_OF);
   private static final List<String> OWN =
@@ -64,7 +68,8 @@ public final class HabaneroOptions {
           INCLUDE_CHANGESET_ID,
           CHANGE_TYPE,
           UPDATES_CHANGESET_ID,
-          MERGE_SCHEMA);
+          MERGE_SCHEMA,
+          ALLOW_EMPTY);
 
   /** Which point in a dataset's history to read. */
   public sealed interface TimeTravel {
@@ -218,6 +223,11 @@ public final class HabaneroOptions {
     return bool(MERGE_SCHEMA);
   }
 
+  /** Whether an overwrite or MODIFY may commit no rows (the explicit opt-in). */
+  public boolean allowEmpty() {
+    return bool(ALLOW_EMPTY);
+  }
+
   private boolean bool(String key) {
     String v = options.get(key);
     if (v == null) {
@@ -245,7 +255,7 @@ public final class HabaneroOptions {
 
   /** Fails if a read was given write-only options. */
   public void checkForRead() {
-    for (String k : List.of(CHANGE_TYPE, UPDATES_CHANGESET_ID, MERGE_SCHEMA)) {
+    for (String k : List.of(CHANGE_TYPE, UPDATES_CHANGESET_ID, MERGE_SCHEMA, ALLOW_EMPTY)) {
       if (options.containsKey(k)) {
         throw Errors.notAllowed("Option " + k, "is for writes, but this is a read", "drop it");
       }

@@ -258,6 +258,6 @@ public final class ChangesetLog {
   }
 
   static String describe(Throwable t) {
-    return Errors.firstLine(t.getMessage());
+    return Errors.oneLine(t.getMessage());
   }
 }

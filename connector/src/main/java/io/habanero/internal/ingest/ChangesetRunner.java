@@ -8,6 +8,7 @@ import io.habanero.internal.Errors;
 import io.habanero.internal.changeset.ChangesetLog;
 import io.habanero.internal.changeset.ChangesetRecord;
 import io.habanero.internal.warehouse.Warehouse;
+import io.habanero.model.ChangeType;
 import io.habanero.model.ChangesetErrorInfo;
 import io.habanero.model.ErrorCategory;
 import io.habanero.model.IngestionStatus;
@@ -168,6 +169,7 @@ public final class ChangesetRunner implements Callable<ChangesetRecord> {
         checkStop();
         throw source.explainFailure(rows, e);
       }
+      checkEmptyInput(table == null, actions);
       checkpoint.reached("written", record);
       checkStop();
       source.verifyUnchanged(conf);
@@ -212,6 +214,23 @@ public final class ChangesetRunner implements Callable<ChangesetRecord> {
       phase("DONE");
     }
     return record;
+  }
+
+  /**
+   * Empty input never silently empties or poisons a dataset: a REPLACE or MODIFY without rows needs
+   * the allowEmpty opt-in, and a new dataset's first changeset without rows needs declared types.
+   * Decided from the written files' row counts, so it costs no extra pass over the source.
+   */
+  private void checkEmptyInput(boolean newDataset, Seq<Action> actions) {
+    if (!DeltaCommit.addsNoRows(actions)) {
+      return;
+    }
+    if (newDataset && !source.declaresTypes()) {
+      throw Errors.emptyFirstChangeset(record.datasetId);
+    }
+    if (!newDataset && record.changeType != ChangeType.APPEND && !source.allowEmpty()) {
+      throw Errors.emptyReplace(record.datasetId, record.changeType);
+    }
   }
 
   private void checkStop() {

@@ -43,6 +43,15 @@ public sealed interface ChangesetSource permits ChangesetSource.Files, Changeset
   /** Whether the changeset opted in to adding new nullable columns to the dataset. */
   boolean mergeSchema();
 
+  /** Whether a REPLACE or MODIFY may commit no rows (the explicit opt-in {@code allowEmpty}). */
+  boolean allowEmpty();
+
+  /**
+   * Whether the source declares its column types (a DataFrame, Parquet, or {@code
+   * formatParams.schema}), so a first changeset without rows still fixes a meaningful schema.
+   */
+  boolean declaresTypes();
+
   /**
    * Whether malformed records are quarantined rather than failing the changeset; the rows from
    * {@link #read} then carry the corrupt-record and source-file columns that {@link Quarantine}
@@ -76,13 +85,16 @@ public sealed interface ChangesetSource permits ChangesetSource.Files, Changeset
       if (e instanceof HabaneroException h) {
         return h;
       }
+      if (reader != null && UndecodedBytes.raised(e)) {
+        return reader.explainUndecoded();
+      }
       if (reader != null && SourceReader.isMalformed(e)) {
         return reader.explainMalformed(read, e);
       }
       if (SourceReader.isBadParquet(e)) {
         return new ValidationException(
             "The Parquet source could not be read: "
-                + Errors.firstLine(SourceReader.rootMessage(e))
+                + Errors.oneLine(SourceReader.rootMessage(e))
                 + ". Nothing was committed. Fix: make every file valid Parquet with the"
                 + " dataset's column types.",
             e);
@@ -125,6 +137,17 @@ public sealed interface ChangesetSource permits ChangesetSource.Files, Changeset
     }
 
     @Override
+    public boolean allowEmpty() {
+      return format.allowEmpty();
+    }
+
+    @Override
+    public boolean declaresTypes() {
+      return format.format() == io.habanero.model.FormatType.PARQUET
+          || format.explicitSchema().isPresent();
+    }
+
+    @Override
     public int fileCount() {
       return snapshot.files().size();
     }
@@ -144,8 +167,10 @@ public sealed interface ChangesetSource permits ChangesetSource.Files, Changeset
    * A DataFrame written with {@code df.write.format("habanero")} or SQL INSERT.
    *
    * @param mergeSchema the DataFrame option {@code mergeSchema}: new columns may be added
+   * @param allowEmpty the DataFrame option {@code allowEmpty}: an overwrite may empty the dataset
    */
-  record Frame(Dataset<Row> data, boolean mergeSchema) implements ChangesetSource {
+  record Frame(Dataset<Row> data, boolean mergeSchema, boolean allowEmpty)
+      implements ChangesetSource {
     @Override
     public Dataset<Row> read(String datasetId, StructType dataset) {
       StructType schema = data.schema();
@@ -160,7 +185,7 @@ public sealed interface ChangesetSource permits ChangesetSource.Files, Changeset
       List<StructField> added =
           SchemaRules.checkCompatible(datasetId, dataset, schema, mergeSchema);
       // Columns are matched by name, as for files; the dataset's order is kept, new ones last.
-      return data.selectExpr(SchemaRules.quoted(SchemaRules.evolved(dataset, added).fieldNames()));
+      return SchemaRules.byName(data, SchemaRules.evolved(dataset, added), List.of());
     }
 
     @Override
@@ -179,6 +204,11 @@ public sealed interface ChangesetSource permits ChangesetSource.Files, Changeset
     @Override
     public boolean quarantine() {
       return false; // a DataFrame's rows are already parsed
+    }
+
+    @Override
+    public boolean declaresTypes() {
+      return true;
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.habanero.internal.ingest;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.habanero.internal.Errors;
 import io.habanero.internal.Json;
 import io.habanero.model.ChangeType;
 import java.io.BufferedReader;
@@ -107,17 +108,57 @@ public final class DeltaCommit {
       }
     }
     options = new DeltaOptions(scalaMap(opts), spark.sessionState().conf());
+    Map<String, String> tableProperties = new TreeMap<>();
+    List<String> needMapping = SchemaRules.namesNeedingColumnMapping(data.schema());
+    if (!needMapping.isEmpty()) {
+      if (readVersion() < 0) {
+        // Names such as "Current Price" are kept as the source gives them: Delta stores them
+        // through column mapping, which the new table is created with.
+        tableProperties.put("delta.columnMapping.mode", "name");
+      } else if (!usesColumnMapping()) {
+        throw Errors.namesDeltaCannotStore(
+            datasetIdOf(), needMapping.stream().filter(n -> !hasColumn(n)).toList());
+      }
+    }
     WriteIntoDelta write =
         new WriteIntoDelta(
             log,
             mode,
             options,
             JavaConverters.asScalaBuffer(new ArrayList<String>()).toSeq(),
-            scalaMap(Map.of()),
+            scalaMap(tableProperties),
             data,
             Option.empty(),
             Option.empty());
     return write.write(txn, spark, Option.empty(), false);
+  }
+
+  private boolean usesColumnMapping() {
+    return !txn.metadata().columnMappingMode().name().equalsIgnoreCase("none");
+  }
+
+  private boolean hasColumn(String dottedName) {
+    return txn.metadata().schema().getFieldIndex(dottedName).isDefined();
+  }
+
+  private String datasetIdOf() {
+    return log.dataPath().getName();
+  }
+
+  /**
+   * Whether the actions add no rows: no file, or only files whose statistics count none. A file
+   * without a row count (statistics switched off) counts as rows, so nothing is refused on a guess.
+   */
+  public static boolean addsNoRows(Seq<Action> actions) {
+    for (Action a : JavaConverters.seqAsJavaList(actions)) {
+      if (a instanceof AddFile add) {
+        Option<Object> n = add.numLogicalRecords();
+        if (!n.isDefined() || (Long) n.get() > 0) {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   /**

@@ -1,11 +1,19 @@
 package io.habanero.internal.ingest;
 
+import static org.apache.spark.sql.functions.col;
+
 import io.habanero.errors.ValidationException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.MapType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
@@ -65,10 +73,10 @@ public final class SchemaRules {
     List<String> problems = new ArrayList<>();
     Map<String, String> src = new LinkedHashMap<>();
     for (String n : sourceNames) {
-      src.put(n.toLowerCase(Locale.ROOT), n);
+      src.put(key(n), n);
     }
     for (StructField f : dataset.fields()) {
-      if (src.remove(f.name().toLowerCase(Locale.ROOT)) == null) {
+      if (src.remove(key(f.name())) == null) {
         problems.add("column '" + f.name() + "' is missing from the source");
       }
     }
@@ -93,10 +101,10 @@ public final class SchemaRules {
     List<String> problems = new ArrayList<>();
     Map<String, StructField> src = new LinkedHashMap<>();
     for (StructField f : source.fields()) {
-      src.put(f.name().toLowerCase(Locale.ROOT), f);
+      src.put(key(f.name()), f);
     }
     for (StructField f : dataset.fields()) {
-      StructField s = src.remove(f.name().toLowerCase(Locale.ROOT));
+      StructField s = src.remove(key(f.name()));
       if (s == null) {
         problems.add("column '" + f.name() + "' is missing from the source");
       } else if (!s.dataType().catalogString().equals(f.dataType().catalogString())) {
@@ -130,6 +138,70 @@ public final class SchemaRules {
       out = out.add(f.name(), f.dataType(), true, f.metadata());
     }
     return out;
+  }
+
+  /**
+   * How names match: case-insensitively, as Spark (spark.sql.caseSensitive=false) and Delta resolve
+   * them, and without a byte-order mark that a reader left on the first name.
+   */
+  private static String key(String name) {
+    return withoutBom(name).toLowerCase(Locale.ROOT);
+  }
+
+  /** The name without a leading byte-order mark (U+FEFF). */
+  public static String withoutBom(String name) {
+    return name.startsWith("\uFEFF") ? name.substring(1) : name;
+  }
+
+  /**
+   * The rows with exactly the {@code target} columns, in its order and spelling: each is the
+   * source's column of the same name, matched as {@link #key} does, so a source header {@code ID}
+   * lands in the dataset's {@code id}. {@code extra} columns are kept as they are, after them.
+   */
+  public static Dataset<Row> byName(Dataset<Row> rows, StructType target, List<String> extra) {
+    Map<String, String> source = new LinkedHashMap<>();
+    for (String c : rows.columns()) {
+      source.putIfAbsent(key(c), c);
+    }
+    List<Column> out = new ArrayList<>();
+    for (StructField f : target.fields()) {
+      String name = source.getOrDefault(key(f.name()), f.name());
+      out.add(col(quoted(new String[] {name})[0]).as(f.name()));
+    }
+    for (String e : extra) {
+      out.add(col(quoted(new String[] {e})[0]));
+    }
+    return rows.select(out.toArray(new Column[0]));
+  }
+
+  /** Characters Delta cannot store in a column name unless the table uses column mapping. */
+  private static final String NAME_CHARS_NEEDING_MAPPING = " ,;{}()\n\t=";
+
+  /** The (dotted) names of columns, nested ones included, that only column mapping can store. */
+  public static List<String> namesNeedingColumnMapping(StructType schema) {
+    List<String> out = new ArrayList<>();
+    collectNamesNeedingMapping(schema, "", out);
+    return out;
+  }
+
+  private static void collectNamesNeedingMapping(DataType type, String prefix, List<String> out) {
+    if (type instanceof StructType st) {
+      for (StructField f : st.fields()) {
+        String name = prefix + f.name();
+        for (char c : NAME_CHARS_NEEDING_MAPPING.toCharArray()) {
+          if (f.name().indexOf(c) >= 0) {
+            out.add(name);
+            break;
+          }
+        }
+        collectNamesNeedingMapping(f.dataType(), name + ".", out);
+      }
+    } else if (type instanceof ArrayType at) {
+      collectNamesNeedingMapping(at.elementType(), prefix, out);
+    } else if (type instanceof MapType mt) {
+      collectNamesNeedingMapping(mt.keyType(), prefix, out);
+      collectNamesNeedingMapping(mt.valueType(), prefix, out);
+    }
   }
 
   private static void fail(String datasetId, List<String> problems, boolean hadNewColumns) {

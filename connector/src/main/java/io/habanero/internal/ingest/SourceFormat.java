@@ -2,6 +2,8 @@ package io.habanero.internal.ingest;
 
 import io.habanero.internal.Errors;
 import io.habanero.model.FormatType;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,25 +29,31 @@ public final class SourceFormat {
           "escaper",
           "multiLine",
           "skipFirst",
+          "encoding",
+          "comment",
           "inferSchema",
           "nullValue",
           "dateFormat",
           "timestampFormat",
           "mode",
           "schema",
-          "mergeSchema");
+          "mergeSchema",
+          "allowEmpty");
   static final Set<String> JSON_KEYS =
       keys(
           "formatType",
           "compression",
           "jsonPath",
           "multiLine",
+          "encoding",
           "dateFormat",
           "timestampFormat",
           "mode",
           "schema",
-          "mergeSchema");
-  static final Set<String> PARQUET_KEYS = keys("formatType", "compression", "mergeSchema");
+          "mergeSchema",
+          "allowEmpty");
+  static final Set<String> PARQUET_KEYS =
+      keys("formatType", "compression", "mergeSchema", "allowEmpty");
   static final Set<String> XML_KEYS =
       keys(
           "formatType",
@@ -62,7 +70,8 @@ public final class SourceFormat {
           "timestampFormat",
           "mode",
           "schema",
-          "mergeSchema");
+          "mergeSchema",
+          "allowEmpty");
 
   /** Accepted {@code compression} values and the file extension each needs. */
   static final Map<String, String> COMPRESSION_EXTENSIONS =
@@ -103,6 +112,7 @@ public final class SourceFormat {
   private final String compressionExtension;
   private final boolean mergeSchema;
   private final boolean quarantine;
+  private final boolean allowEmpty;
 
   private SourceFormat(
       FormatType format,
@@ -113,7 +123,8 @@ public final class SourceFormat {
       String jsonPath,
       String compressionExtension,
       boolean mergeSchema,
-      boolean quarantine) {
+      boolean quarantine,
+      boolean allowEmpty) {
     this.format = format;
     this.readerOptions = readerOptions;
     this.explicitSchema = explicitSchema;
@@ -123,6 +134,7 @@ public final class SourceFormat {
     this.compressionExtension = compressionExtension;
     this.mergeSchema = mergeSchema;
     this.quarantine = quarantine;
+    this.allowEmpty = allowEmpty;
   }
 
   /**
@@ -208,7 +220,7 @@ public final class SourceFormat {
         throw Errors.invalid(
             "formatParams.schema",
             params.get("schema"),
-            "it is not a Spark DDL schema (" + Errors.firstLine(e.getMessage()) + ")",
+            "it is not a Spark DDL schema (" + Errors.oneLine(e.getMessage()) + ")",
             "write it like 'id INT, price DECIMAL(18,4), ts TIMESTAMP'");
       }
       if (schema.fields().length == 0) {
@@ -255,12 +267,33 @@ public final class SourceFormat {
                 "formatParams.escaper", esc, "it must be a single character", "use e.g. '\\\\'");
           }
           opts.put("escape", esc);
+        } else if (!quote.equals("-1")) {
+          // RFC 4180 (and Excel, pandas, PostgreSQL): a doubled quote inside a quoted field is one
+          // literal quote. Spark's own default escape, a backslash, would keep both quotes.
+          opts.put("escape", quote);
+        }
+        if (params.containsKey("comment")) {
+          String comment = params.get("comment");
+          if (comment.length() != 1) {
+            throw Errors.invalid(
+                "formatParams.comment",
+                comment,
+                "it must be a single character",
+                "use the character that starts a comment line, e.g. '#'");
+          }
+          opts.put("comment", comment);
         }
         opts.put("multiLine", bool(params, "multiLine", false));
         skipFirst = Boolean.parseBoolean(bool(params, "skipFirst", false));
         infer = Boolean.parseBoolean(bool(params, "inferSchema", true));
         copy(params, opts, "nullValue", "dateFormat", "timestampFormat");
-        opts.put("encoding", "UTF-8");
+        Charset cs = charset(params);
+        opts.put("encoding", cs.name());
+        if (!lineSeparatedIn(cs)) {
+          // Spark splits lines on the byte '\n', which a UTF-16/32 file does not use; the
+          // whole-file parser decodes such files correctly.
+          opts.put("multiLine", "true");
+        }
       }
       case JSON -> {
         opts.put("multiLine", bool(params, "multiLine", false));
@@ -269,6 +302,22 @@ public final class SourceFormat {
           JsonPathSelector.parse(jsonPath);
         }
         copy(params, opts, "dateFormat", "timestampFormat");
+        Charset cs = charset(params);
+        opts.put("encoding", cs.name());
+        if (!opts.get("multiLine").equals("true") && !cs.equals(StandardCharsets.UTF_8)) {
+          if (!lineSeparatedIn(cs) && !cs.name().endsWith("BE") && !cs.name().endsWith("LE")) {
+            throw Errors.invalid(
+                "formatParams.encoding",
+                params.get("encoding"),
+                "line-delimited JSON cannot be read in "
+                    + cs.name()
+                    + ", whose byte order is only known from a byte-order mark",
+                "name the byte order (e.g. UTF-16LE or UTF-16BE), or set multiLine=true for one"
+                    + " document per file");
+          }
+          // Spark needs the line separator spelled out to split lines in another encoding.
+          opts.put("lineSep", "\n");
+        }
       }
       case XML -> {
         String rowTag = params.get("rowTag");
@@ -284,10 +333,11 @@ public final class SourceFormat {
             opts.put(b, bool(params, b, false));
           }
         }
+        // spark-xml 0.18 reads its encoding from "charset" and ignores "encoding".
+        opts.put("charset", charset(params).name());
         copy(
             params,
             opts,
-            "encoding",
             "attributePrefix",
             "valueTag",
             "nullValue",
@@ -296,11 +346,11 @@ public final class SourceFormat {
       }
       case PARQUET -> {}
     }
-    if (quarantine) {
-      opts.put("mode", "PERMISSIVE");
+    if (format != FormatType.PARQUET) {
+      opts.put("mode", quarantine ? "PERMISSIVE" : "FAILFAST");
+      // Also under FAILFAST: JSON schema inference keeps malformed records in this column instead
+      // of failing, so its presence in an inferred schema tells of them (see SourceReader).
       opts.put("columnNameOfCorruptRecord", CORRUPT_COLUMN);
-    } else if (format != FormatType.PARQUET) {
-      opts.put("mode", "FAILFAST");
     }
     return new SourceFormat(
         format,
@@ -311,7 +361,8 @@ public final class SourceFormat {
         jsonPath,
         format == FormatType.PARQUET ? "" : COMPRESSION_EXTENSIONS.get(compression),
         Boolean.parseBoolean(bool(params, "mergeSchema", false)),
-        quarantine);
+        quarantine,
+        Boolean.parseBoolean(bool(params, "allowEmpty", false)));
   }
 
   private static String bool(Map<String, String> params, String key, boolean dflt) {
@@ -325,6 +376,29 @@ public final class SourceFormat {
           "formatParams." + key, v, "it must be true or false", "use true or false");
     }
     return t;
+  }
+
+  /** The declared {@code encoding} (UTF-8 by default), which must be one the JVM knows. */
+  private static Charset charset(Map<String, String> params) {
+    String name = params.get("encoding");
+    if (name == null) {
+      return StandardCharsets.UTF_8;
+    }
+    try {
+      return Charset.forName(name.trim());
+    } catch (IllegalArgumentException e) { // IllegalCharsetName and UnsupportedCharset
+      throw Errors.invalid(
+          "formatParams.encoding",
+          name,
+          "it is not a character encoding this JVM knows",
+          "use a standard name such as UTF-8, ISO-8859-1, windows-1252, UTF-16LE or Shift_JIS");
+    }
+  }
+
+  /** Whether the encoding writes '\n' as the single byte 0x0A, so Spark can split lines on it. */
+  private static boolean lineSeparatedIn(Charset cs) {
+    byte[] nl = "\n".getBytes(cs);
+    return nl.length == 1 && nl[0] == '\n';
   }
 
   private static void copy(Map<String, String> from, Map<String, String> to, String... keys) {
@@ -389,6 +463,14 @@ public final class SourceFormat {
    */
   public boolean quarantine() {
     return quarantine;
+  }
+
+  /**
+   * Whether a REPLACE or MODIFY may commit no rows ({@code formatParams.allowEmpty=true}), which
+   * empties the dataset or removes the changeset it modifies.
+   */
+  public boolean allowEmpty() {
+    return allowEmpty;
   }
 
   /** The extension every source file must have for the declared compression ("" for none). */

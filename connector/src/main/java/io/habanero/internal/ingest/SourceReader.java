@@ -9,6 +9,7 @@ import io.habanero.errors.ValidationException;
 import io.habanero.internal.Errors;
 import io.habanero.model.FormatType;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.apache.spark.sql.DataFrameReader;
@@ -45,6 +46,7 @@ public final class SourceReader {
   private final String datasetId;
   private final StructType dataset;
   private StructType readSchema;
+  private final UndecodedBytes undecoded = new UndecodedBytes();
 
   /**
    * @param dataset the dataset's user schema, or null for a new dataset
@@ -73,11 +75,20 @@ public final class SourceReader {
 
   /**
    * The source as rows in the dataset's columns (without the lineage column), followed by any new
-   * columns that the mergeSchema opt-in admits.
+   * columns that the mergeSchema opt-in admits. Columns are matched by name, case-insensitively as
+   * Spark and Delta resolve them, and keep the dataset's spelling and order.
    */
   public Dataset<Row> read() {
     String[] paths = snapshot.paths();
     boolean merge = format.mergeSchema();
+    List<String> partitions = snapshot.partitionColumns();
+    if (!partitions.isEmpty() && format.format() == FormatType.XML) {
+      throw Errors.xmlPartitionFolders(snapshot.directory().orElse(""), partitions);
+    }
+    if (format.format() == FormatType.JSON
+        && "true".equals(format.readerOptions().get("multiLine"))) {
+      JsonDocuments.checkOnePerFile(spark, paths, format.readerOptions().get("encoding"));
+    }
     List<StructField> added = List.of();
     Dataset<Row> df;
     if (format.explicitSchema().isPresent()) {
@@ -94,27 +105,31 @@ public final class SourceReader {
         probe = probe.option("inferSchema", "false");
       }
       StructType probed = withoutCorrupt(load(probe, paths).schema());
+      checkDecodedNames(probed);
       List<String> newNames =
           SchemaRules.checkNames(datasetId, dataset, List.of(probed.fieldNames()), merge);
-      StructType schema = dataset;
-      if (!newNames.isEmpty()) {
-        // Known columns keep the dataset's types; new ones get the types the source infers.
-        StructType inferred =
-            format.format() == FormatType.CSV ? load(inferringReader(), paths).schema() : probed;
-        List<StructField> read = new ArrayList<>();
-        List<StructField> fresh = new ArrayList<>();
-        for (StructField f : probed.fields()) {
-          Optional<StructField> known = field(dataset, f.name());
-          StructField typed = known.orElseGet(() -> field(inferred, f.name()).orElse(f));
-          read.add(typed);
-          if (known.isEmpty()) {
-            fresh.add(typed);
-          }
+      // Known columns take the dataset's types; new ones the types the source infers.
+      StructType inferred =
+          newNames.isEmpty() || format.format() != FormatType.CSV
+              ? probed
+              : load(inferringReader(), paths).schema();
+      // Read in the source's own order and spelling: Spark checks a CSV header against the read
+      // schema position by position, and matches JSON and XML names case-sensitively.
+      List<StructField> read = new ArrayList<>();
+      List<StructField> fresh = new ArrayList<>();
+      for (StructField f : probed.fields()) {
+        Optional<StructField> known = field(dataset, f.name());
+        StructField typed =
+            known
+                .map(k -> new StructField(f.name(), k.dataType(), true, k.metadata()))
+                .orElseGet(() -> field(inferred, f.name()).orElse(f));
+        read.add(typed);
+        if (known.isEmpty()) {
+          fresh.add(typed);
         }
-        schema = new StructType(read.toArray(new StructField[0]));
-        added = fresh;
       }
-      df = load(typedReader(schema), paths);
+      added = fresh;
+      df = load(typedReader(new StructType(read.toArray(new StructField[0]))), paths);
     } else {
       df = load(inferringReader(), paths);
       if (format.jsonPath().isPresent()) {
@@ -124,7 +139,21 @@ public final class SourceReader {
         added = SchemaRules.checkCompatible(datasetId, dataset, withoutCorrupt(df.schema()), merge);
       }
     }
+    if (!format.quarantine() && Arrays.asList(df.columns()).contains(CORRUPT)) {
+      // Inference met records it could not parse; under FAILFAST they fail the changeset.
+      throw explainMalformed(
+          null, new IllegalStateException("schema inference found malformed records"));
+    }
     StructType columns = withoutCorrupt(df.schema());
+    if (columns.fields().length == 0) {
+      throw new ValidationException(
+          "The source has no columns, so its records could not be read as "
+              + format.format()
+              + ". Fix: check formatType and formatParams (e.g. rowTag for XML).");
+    }
+    if (format.format() != FormatType.PARQUET) {
+      checkDecodedNames(columns);
+    }
     if (format.quarantine()) {
       // Read again with the corrupt-record column, which flags each malformed record (and keeps
       // its text), and the file each record came from.
@@ -132,25 +161,53 @@ public final class SourceReader {
           load(typedReader(withCorrupt(columns)), paths)
               .withColumn(Quarantine.SOURCE_FILE, input_file_name());
     }
-    if (columns.fields().length == 0) {
-      throw new ValidationException(
-          "The source has no columns, so its records could not be read as "
-              + format.format()
-              + ". Fix: check formatType and formatParams (e.g. rowTag for XML).");
-    }
+    df = withoutByteOrderMark(df);
     SchemaRules.checkNoReservedColumn(df.schema());
-    if (!added.isEmpty()) {
-      List<String> cols =
-          new ArrayList<>(List.of(SchemaRules.evolved(dataset, added).fieldNames()));
-      if (format.quarantine()) {
-        cols.addAll(List.of(CORRUPT, Quarantine.SOURCE_FILE));
-      }
-      df = df.selectExpr(SchemaRules.quoted(cols.toArray(new String[0])));
+    if (format.format() != FormatType.PARQUET) {
+      df = undecoded.guard(df, format.quarantine());
+    }
+    if (dataset != null) {
+      List<String> extra =
+          format.quarantine() ? List.of(CORRUPT, Quarantine.SOURCE_FILE) : List.of();
+      df = SchemaRules.byName(df, SchemaRules.evolved(dataset, added), extra);
     }
     if (format.skipFirst()) {
       df = dropFirstRowOfEachFile(df);
     }
     return df;
+  }
+
+  /**
+   * A byte-order mark that Spark left at the start of the first column name is not part of it:
+   * renamed away, so {@code \uFEFFid} is {@code id}.
+   */
+  private static Dataset<Row> withoutByteOrderMark(Dataset<Row> df) {
+    String first = df.columns()[0];
+    return first.startsWith(BOM) ? df.withColumnRenamed(first, first.substring(BOM.length())) : df;
+  }
+
+  private static final String BOM = "\uFEFF";
+
+  /**
+   * Fails when a column name was decoded with replacement characters (bytes not valid in the
+   * encoding).
+   */
+  private void checkDecodedNames(StructType schema) {
+    List<String> bad = new ArrayList<>();
+    for (StructField f : schema.fields()) {
+      if (f.name().indexOf(UndecodedBytes.REPLACEMENT) >= 0) {
+        bad.add(f.name());
+      }
+    }
+    if (!bad.isEmpty()) {
+      throw Errors.undecodableNames(format.format().name(), encodingName(), bad);
+    }
+  }
+
+  private String encodingName() {
+    String cs =
+        format.readerOptions().get(format.format() == FormatType.XML ? "charset" : "encoding");
+    return cs == null ? "UTF-8" : cs;
   }
 
   /** A reader with a declared schema; CSV headers are then checked against it by name. */
@@ -186,8 +243,9 @@ public final class SourceReader {
   }
 
   private static Optional<StructField> field(StructType schema, String name) {
+    String wanted = SchemaRules.withoutBom(name);
     for (StructField f : schema.fields()) {
-      if (f.name().equalsIgnoreCase(name)) {
+      if (SchemaRules.withoutBom(f.name()).equalsIgnoreCase(wanted)) {
         return Optional.of(f);
       }
     }
@@ -229,13 +287,26 @@ public final class SourceReader {
       }
       return r.load(joined.toString());
     }
+    boolean partitioned = !snapshot.partitionColumns().isEmpty();
+    if (partitioned) {
+      // Explicit file paths get partition columns only relative to a base path.
+      r = r.option("basePath", snapshot.directory().get());
+    }
     if (paths.length > MANY_FILES && snapshot.directory().isPresent()) {
-      Dataset<Row> whole = r.option("recursiveFileLookup", "true").load(snapshot.directory().get());
+      // recursiveFileLookup would also switch off partition discovery.
+      Dataset<Row> whole =
+          (partitioned ? r : r.option("recursiveFileLookup", "true"))
+              .load(snapshot.directory().get());
       if (snapshot.sameFiles(whole.inputFiles())) {
         return whole;
       }
     }
     return r.load(paths);
+  }
+
+  /** Explains a failure of the guard against bytes not valid in the declared encoding. */
+  public ValidationException explainUndecoded() {
+    return undecoded.explain(format.format().name(), encodingName());
   }
 
   /** Whether a failure came from a malformed record under fail-fast parsing. */
@@ -260,6 +331,16 @@ public final class SourceReader {
   public static boolean isBadParquet(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause()) {
       String m = String.valueOf(c.getMessage());
+      StackTraceElement[] at = c.getStackTrace();
+      if (!(c instanceof java.io.IOException)
+          && at.length > 0
+          && (at[0].getClassName().startsWith("org.apache.parquet.")
+              || at[0]
+                  .getClassName()
+                  .startsWith("org.apache.spark.sql.execution.datasources.parquet."))) {
+        // Raised by the Parquet reader itself (schema conversion, decoding), not by storage.
+        return true;
+      }
       if (c.getClass().getSimpleName().contains("SchemaColumnConvertNotSupported")
           || m.contains("is not a Parquet file")
           || m.contains("cannot be converted in file")
@@ -276,7 +357,7 @@ public final class SourceReader {
    * happy path pays nothing for it.
    */
   public ValidationException explainMalformed(Dataset<Row> failed, Throwable cause) {
-    String detail = Errors.firstLine(rootMessage(cause));
+    String detail = Errors.oneLine(rootMessage(cause));
     try {
       StructType known = readSchema != null ? readSchema : format.explicitSchema().orElse(dataset);
       known = known == null ? null : withoutCorrupt(known);
@@ -293,10 +374,17 @@ public final class SourceReader {
                   ? failed.schema()
                   : withoutCorrupt(load(permissive(inferringReader()), snapshot.paths()).schema());
       // The same split as QUARANTINE mode: file and raw text of each record that does not parse.
+      // When not one record parses, there are no columns to split on: every line is quoted.
       Dataset<Row> bad =
-          Quarantine.badRecords(
-                  load(permissive(reader()).schema(withCorrupt(base)), snapshot.paths())
-                      .withColumn(Quarantine.SOURCE_FILE, input_file_name()))
+          (base.fields().length == 0
+                  ? spark
+                      .read()
+                      .text(snapshot.paths())
+                      .filter("trim(value) != ''")
+                      .select(input_file_name().as("file"), col("value").as("record"))
+                  : Quarantine.badRecords(
+                      load(permissive(reader()).schema(withCorrupt(base)), snapshot.paths())
+                          .withColumn(Quarantine.SOURCE_FILE, input_file_name())))
               .cache();
       long count = bad.count();
       List<String> examples = new ArrayList<>();
@@ -307,7 +395,7 @@ public final class SourceReader {
       }
       bad.unpersist();
       return malformed(count, examples, detail, cause);
-    } catch (Exception e) { // Spark's job failures are checked SparkExceptions
+    } catch (Exception | AssertionError e) { // Spark's job failures are checked SparkExceptions
       return malformed(-1, List.of(), detail, cause);
     }
   }
@@ -329,7 +417,14 @@ public final class SourceReader {
     }
     sb.append(
         ". Nothing was committed. Fix: correct the records (or formatParams such as separator,"
-            + " quoteChar, multiLine, rowTag, schema) and create the changeset again.");
+            + " quoteChar, comment, encoding, multiLine, rowTag, schema) and create the changeset"
+            + " again.");
+    if (format.format() == FormatType.JSON
+        && !"true".equals(format.readerOptions().get("multiLine"))) {
+      sb.append(
+          " A record split over several lines (pretty-printed JSON) needs multiLine=true, which"
+              + " reads each file as one document or array.");
+    }
     return new ValidationException(sb.toString(), cause);
   }
 

@@ -169,6 +169,57 @@ public final class SourceSnapshot {
     return true;
   }
 
+  /**
+   * The partition columns of a directory written with partition folders ({@code name=value/}, as
+   * Spark's {@code partitionBy} writes it), in folder order; empty when the files sit in plain
+   * folders or the source is one file. Spark's own reader keeps these columns, so Habanero must too
+   * (otherwise they would be dropped silently).
+   *
+   * @throws io.habanero.errors.ValidationException when some files are in partition folders and
+   *     others are not, or their folders name different columns (Spark refuses such a layout too)
+   */
+  public List<String> partitionColumns() {
+    if (directory == null) {
+      return List.of();
+    }
+    String root = directory.endsWith("/") ? directory : directory + "/";
+    List<String> keys = null;
+    String keysFile = null;
+    for (SourceFile f : files) {
+      String rel =
+          f.path.startsWith(root) ? f.path.substring(root.length()) : new Path(f.path).getName();
+      String[] parts = rel.split("/");
+      List<String> mine = new ArrayList<>();
+      boolean plain = false;
+      for (int i = 0; i < parts.length - 1; i++) {
+        int eq = parts[i].indexOf('=');
+        if (eq > 0) {
+          mine.add(parts[i].substring(0, eq));
+        } else {
+          plain = true;
+        }
+      }
+      if (plain && !mine.isEmpty()) {
+        throw Errors.mixedPartitionLayout(
+            f.path, "mixes partition folders (name=value) and plain folders");
+      }
+      if (keys == null) {
+        keys = mine;
+        keysFile = f.path;
+      } else if (!keys.equals(mine)) {
+        throw Errors.mixedPartitionLayout(
+            f.path,
+            "is in partition folders for "
+                + mine
+                + " but "
+                + keysFile
+                + " is in folders for "
+                + keys);
+      }
+    }
+    return keys == null ? List.of() : List.copyOf(keys);
+  }
+
   public List<SourceFile> files() {
     return files;
   }

@@ -90,7 +90,7 @@ public final class Warehouse {
       throw Errors.invalidSetting(
           HabaneroSettings.Key.WAREHOUSE,
           raw,
-          "cannot be opened (" + Errors.firstLine(e.getMessage()) + ")",
+          "cannot be opened (" + Errors.oneLine(e.getMessage()) + ")",
           "use a writable local directory or an s3a://bucket/prefix you can write to");
     }
   }
