@@ -356,6 +356,55 @@ class RealWorldFilesTest {
   }
 
   @Test
+  void addingAnAwkwardNameToADatasetWithoutColumnMappingNamesTheColumn() {
+    createOk(
+        h,
+        request(
+                "plainnames",
+                ChangeType.APPEND,
+                source("a.csv", "Symbol,Price\nAAPL,1.5\n", StandardCharsets.UTF_8),
+                FormatType.CSV)
+            .build());
+    assertIngestFails(
+        h,
+        request(
+                "plainnames",
+                ChangeType.APPEND,
+                source(
+                    "b.csv",
+                    "Symbol,Price,Trade Date\nMSFT,2.5,2024-01-02\n",
+                    StandardCharsets.UTF_8),
+                FormatType.CSV)
+            .formatParams(Map.of("mergeSchema", "true"))
+            .build(),
+        ErrorCategory.VALIDATION,
+        "[Trade Date]",
+        "column mapping",
+        "Fix: rename");
+  }
+
+  @Test
+  void mixedPartitionLayoutsAndPartitionedXmlAreRefusedNotHalfRead() throws IOException {
+    Path dir = Files.createDirectories(tmp.resolve("mixed" + (++n)));
+    Fixtures.write(dir.resolve("region=EU/a.csv"), "id\n1\n");
+    Fixtures.write(dir.resolve("b.csv"), "id\n2\n");
+    FailureFixture.assertError(
+        io.habanero.errors.ValidationException.class,
+        ErrorCategory.VALIDATION,
+        () -> create("mixed", ChangeType.APPEND, dir, FormatType.CSV, Map.of()),
+        "partition folders",
+        "b.csv");
+    Path xml = Files.createDirectories(tmp.resolve("xmlparts" + (++n)));
+    Fixtures.write(xml.resolve("region=EU/a.xml"), "<rows><row><id>1</id></row></rows>");
+    FailureFixture.assertError(
+        io.habanero.errors.ValidationException.class,
+        ErrorCategory.VALIDATION,
+        () -> create("xmlparts", ChangeType.APPEND, xml, FormatType.XML, Map.of("rowTag", "row")),
+        "[region]",
+        "spark-xml");
+  }
+
+  @Test
   void commentLinesAreSkippedWithTheCommentKey() {
     String text = "# exported 2024-01-02 by desk A\nid,name\n1,a\n# subtotal\n2,b\n";
     Path src = source("c.csv", text, StandardCharsets.UTF_8);

@@ -157,6 +157,7 @@ public final class ChangesetService implements AutoCloseable {
     SourceSnapshot snapshot = SourceSnapshot.list(path, hadoopConf());
     snapshot.checkCompression(
         format.compressionExtension(), req.formatParams().getOrDefault("compression", "none"));
+    snapshot.checkLayout(formatType);
     return new Accepted(req, formatType, format, snapshot);
   }
 

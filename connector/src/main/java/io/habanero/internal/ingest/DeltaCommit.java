@@ -116,8 +116,8 @@ public final class DeltaCommit {
         // through column mapping, which the new table is created with.
         tableProperties.put("delta.columnMapping.mode", "name");
       } else if (!usesColumnMapping()) {
-        throw Errors.namesDeltaCannotStore(
-            datasetIdOf(), needMapping.stream().filter(n -> !hasColumn(n)).toList());
+        // Without column mapping the table has no such column yet, so these are all new ones.
+        throw Errors.namesDeltaCannotStore(datasetIdOf(), needMapping);
       }
     }
     WriteIntoDelta write =
@@ -135,10 +135,6 @@ public final class DeltaCommit {
 
   private boolean usesColumnMapping() {
     return !txn.metadata().columnMappingMode().name().equalsIgnoreCase("none");
-  }
-
-  private boolean hasColumn(String dottedName) {
-    return txn.metadata().schema().getFieldIndex(dottedName).isDefined();
   }
 
   private String datasetIdOf() {

@@ -81,10 +81,7 @@ public final class SourceReader {
   public Dataset<Row> read() {
     String[] paths = snapshot.paths();
     boolean merge = format.mergeSchema();
-    List<String> partitions = snapshot.partitionColumns();
-    if (!partitions.isEmpty() && format.format() == FormatType.XML) {
-      throw Errors.xmlPartitionFolders(snapshot.directory().orElse(""), partitions);
-    }
+    snapshot.checkLayout(format.format());
     if (format.format() == FormatType.JSON
         && "true".equals(format.readerOptions().get("multiLine"))) {
       JsonDocuments.checkOnePerFile(spark, paths, format.readerOptions().get("encoding"));

@@ -26,6 +26,7 @@ import org.apache.hadoop.fs.RemoteIterator;
 public final class SourceSnapshot {
   private final List<SourceFile> files;
   private final String directory;
+  private List<String> partitionColumns;
 
   private SourceSnapshot(List<SourceFile> files, String directory) {
     this.files = files;
@@ -179,6 +180,13 @@ public final class SourceSnapshot {
    *     others are not, or their folders name different columns (Spark refuses such a layout too)
    */
   public List<String> partitionColumns() {
+    if (partitionColumns == null) {
+      partitionColumns = findPartitionColumns();
+    }
+    return partitionColumns;
+  }
+
+  private List<String> findPartitionColumns() {
     if (directory == null) {
       return List.of();
     }
@@ -218,6 +226,17 @@ public final class SourceSnapshot {
       }
     }
     return keys == null ? List.of() : List.copyOf(keys);
+  }
+
+  /**
+   * Fails at once when the files' layout cannot be read faithfully in {@code format}: partition
+   * folders that disagree, or XML in partition folders (spark-xml has no partition discovery).
+   */
+  public void checkLayout(io.habanero.model.FormatType format) {
+    List<String> partitions = partitionColumns();
+    if (!partitions.isEmpty() && format == io.habanero.model.FormatType.XML) {
+      throw Errors.xmlPartitionFolders(directory, partitions);
+    }
   }
 
   public List<SourceFile> files() {
