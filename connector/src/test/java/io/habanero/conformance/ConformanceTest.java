@@ -1,6 +1,7 @@
 package io.habanero.conformance;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
 
 import io.habanero.Habanero;
 import io.habanero.SharedSpark;
@@ -166,9 +167,9 @@ class ConformanceTest {
       // Refused at create time: only right for an expected VALIDATION.
       String observed =
           "refused at create: " + e.errorCode() + " " + e.category() + ": " + clip(e.getMessage());
-      assertThat(c.expect())
-          .as("expected %s; observed %s", c.expect(), observed)
-          .isEqualTo(Expect.VALIDATION);
+      if (c.expect() != Expect.VALIDATION) {
+        fail("expected %s; observed %s", c.expect(), observed);
+      }
       assertValidation(c, e.category(), e.getMessage(), observed);
       return observed;
     }
