@@ -479,6 +479,40 @@ class RealWorldFilesTest {
   }
 
   @Test
+  void anEmptyDataFrameOverwriteIsRefusedUnlessOptedIn() {
+    String wh = tmp.resolve("wh").toString();
+    Dataset<Row> two = spark.sql("SELECT CAST(id AS INT) AS id FROM range(2)");
+    two.write()
+        .format("habanero")
+        .option("warehouse", wh)
+        .option("datasetId", "dfempty")
+        .mode("append")
+        .save();
+    Dataset<Row> none = two.limit(0);
+    Throwable t =
+        org.assertj.core.api.Assertions.catchThrowable(
+            () ->
+                none.write()
+                    .format("habanero")
+                    .option("warehouse", wh)
+                    .option("datasetId", "dfempty")
+                    .mode("overwrite")
+                    .save());
+    assertThat(t).hasMessageContaining("no data rows").hasMessageContaining("allowEmpty");
+    assertThat(((io.habanero.errors.HabaneroException) t).category())
+        .isEqualTo(ErrorCategory.VALIDATION);
+    assertThat(h.readDataset("dfempty").count()).isEqualTo(2);
+    none.write()
+        .format("habanero")
+        .option("warehouse", wh)
+        .option("datasetId", "dfempty")
+        .option("allowEmpty", "true")
+        .mode("overwrite")
+        .save();
+    assertThat(h.readDataset("dfempty").count()).isZero();
+  }
+
+  @Test
   void aReorderedHeaderIsMatchedByNameWithOrWithoutMergeSchema() {
     createOk(
         h,

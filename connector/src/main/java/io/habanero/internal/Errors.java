@@ -124,26 +124,27 @@ public final class Errors {
             clip(file), documents));
   }
 
-  public static ValidationException emptyReplace(String datasetId, ChangeType type) {
+  public static ValidationException emptyReplace(String source, String datasetId, ChangeType type) {
     return new ValidationException(
         String.format(
-            "The source has no data rows, so this %s would %s. Nothing was committed. Fix: check"
+            "The source %s has no data rows, so this %s would %s. Nothing was committed. Fix: check"
                 + " that the source holds the rows, or opt in with formatParams.allowEmpty=true"
                 + " (the DataFrame option allowEmpty) if emptying it is intended.",
+            clip(source),
             type,
             type == ChangeType.REPLACE
                 ? "empty dataset '" + datasetId + "'"
                 : "remove the modified changeset's rows from dataset '" + datasetId + "'"));
   }
 
-  public static ValidationException emptyFirstChangeset(String datasetId) {
+  public static ValidationException emptyFirstChangeset(String source, String datasetId) {
     return new ValidationException(
         String.format(
-            "The source has no data rows, so the types of new dataset '%s' cannot be inferred"
+            "The source %s has no data rows, so the types of new dataset '%s' cannot be inferred"
                 + " (every column would be a string, and later numbers would be stored as text)."
                 + " Nothing was committed. Fix: declare the columns with formatParams.schema (e.g."
                 + " 'id INT, price DECIMAL(18,4)'), or create the dataset from a source with rows.",
-            datasetId));
+            clip(source), datasetId));
   }
 
   public static ValidationException namesDeltaCannotStore(String datasetId, List<String> names) {

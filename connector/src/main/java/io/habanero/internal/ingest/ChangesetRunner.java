@@ -225,11 +225,12 @@ public final class ChangesetRunner implements Callable<ChangesetRecord> {
     if (!DeltaCommit.addsNoRows(actions)) {
       return;
     }
+    String from = "'" + record.sourceParams.getOrDefault("s3SourcePath", "DataFrame") + "'";
     if (newDataset && !source.declaresTypes()) {
-      throw Errors.emptyFirstChangeset(record.datasetId);
+      throw Errors.emptyFirstChangeset(from, record.datasetId);
     }
     if (!newDataset && record.changeType != ChangeType.APPEND && !source.allowEmpty()) {
-      throw Errors.emptyReplace(record.datasetId, record.changeType);
+      throw Errors.emptyReplace(from, record.datasetId, record.changeType);
     }
   }
 
