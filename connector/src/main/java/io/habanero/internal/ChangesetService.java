@@ -197,6 +197,22 @@ public final class ChangesetService implements AutoCloseable {
     }
   }
 
+  /**
+   * After a lost commit race: a MODIFY may be applied again only while the changeset it modifies is
+   * still active (not superseded by the winner); other change types always may.
+   */
+  private boolean mayApplyAgain(ChangesetRecord r) {
+    if (r.changeType != ChangeType.MODIFY) {
+      return true;
+    }
+    try {
+      checkModifiable(r.datasetId, r.updatesChangesetId);
+      return true;
+    } catch (io.habanero.errors.HabaneroException e) {
+      return false;
+    }
+  }
+
   /** Validates, records PENDING and starts the ingestion; returns at once. */
   public Submitted submit(CreateChangesetRequest req, ProgressListener listener) {
     Accepted a = validate(req);
@@ -298,7 +314,8 @@ public final class ChangesetService implements AutoCloseable {
 
   private Submitted start(ChangesetRecord r, ChangesetSource source, ProgressListener listener) {
     ChangesetRunner runner =
-        new ChangesetRunner(spark, warehouse, log, r, source, listener, checkpoint);
+        new ChangesetRunner(
+            spark, warehouse, log, r, source, listener, checkpoint, this::mayApplyAgain);
     String changesetId = r.changesetId;
     String datasetId = r.datasetId;
     running.put(changesetId, runner);

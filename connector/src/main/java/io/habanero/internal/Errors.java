@@ -157,6 +157,23 @@ public final class Errors {
             clip(String.valueOf(names)), datasetId));
   }
 
+  public static ConflictException conflictLost(
+      String datasetId, ChangeType type, String winners, int attempts, boolean exhausted) {
+    return new ConflictException(
+        String.format(
+            "This %s lost a concurrent commit to dataset '%s' to %s, %s. Nothing was committed."
+                + " Fix: check the dataset's changesets (list-changesets --dataset-id %s), then"
+                + " create the changeset again if it is still wanted.",
+            type,
+            datasetId,
+            winners,
+            exhausted
+                ? "and was applied again on the new snapshot " + attempts + " times in all"
+                : "so the changeset it modifies was superseded and its rows can no longer be"
+                    + " replaced",
+            datasetId));
+  }
+
   public static ResourceNotFoundException datasetNotFound(String datasetId) {
     return new ResourceNotFoundException(
         String.format(

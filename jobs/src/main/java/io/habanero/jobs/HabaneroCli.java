@@ -11,6 +11,7 @@ import io.habanero.errors.ValidationException;
 import io.habanero.model.ChangeType;
 import io.habanero.model.Changeset;
 import io.habanero.model.ChangesetErrorInfo;
+import io.habanero.model.ErrorCategory;
 import io.habanero.model.ChangesetSummary;
 import io.habanero.model.CreateChangesetRequest;
 import io.habanero.model.FormatType;
@@ -64,7 +65,8 @@ import picocli.CommandLine.ParentCommand;
  *       ValidationException</td></tr>
  *   <tr><td>3</td><td>ResourceNotFoundException</td></tr>
  *   <tr><td>4</td><td>AccessDeniedException</td></tr>
- *   <tr><td>5</td><td>ConflictException</td></tr>
+ *   <tr><td>5</td><td>ConflictException, or a changeset that ended FAILED because it lost a
+ *       concurrent commit (category USER_RECOVERABLE)</td></tr>
  *   <tr><td>6</td><td>ThrottlingException</td></tr>
  *   <tr><td>7</td><td>any other error (internal)</td></tr>
  * </table>
@@ -329,7 +331,18 @@ public final class HabaneroCli implements Callable<Integer> {
     return out;
   }
 
-  /** Prints a FAILED changeset's cause on stderr; the exit code is {@link #CHANGESET_FAILED}. */
+  /**
+   * The exit code of a changeset that ended FAILED: {@link #CONFLICT} when it lost a concurrent
+   * commit (the model's USER_RECOVERABLE, which only ConflictException carries), else {@link
+   * #CHANGESET_FAILED}.
+   */
+  static int failedExitCode(ChangesetErrorInfo info) {
+    return info != null && info.errorCategory() == ErrorCategory.USER_RECOVERABLE
+        ? CONFLICT
+        : CHANGESET_FAILED;
+  }
+
+  /** Prints a FAILED changeset's cause on stderr. */
   void reportFailed(String datasetId, String changesetId, ChangesetErrorInfo info) {
     err.println(
         "habanero: changeset "
@@ -456,7 +469,7 @@ public final class HabaneroCli implements Callable<Integer> {
         return OK;
       }
       cli.reportFailed(c.datasetId(), c.id(), c.errorInfo());
-      return CHANGESET_FAILED;
+      return failedExitCode(c.errorInfo());
     }
   }
 
@@ -551,7 +564,7 @@ public final class HabaneroCli implements Callable<Integer> {
         return OK;
       }
       cli.reportFailed(r.datasetId(), r.changesetId(), created.errorInfo());
-      return CHANGESET_FAILED;
+      return failedExitCode(created.errorInfo());
     }
   }
 

@@ -39,6 +39,16 @@ public final class ChangesetRecord {
   /** The table version the ingestion started from (-1 for a new dataset). */
   public Long readVersion;
 
+  /**
+   * How many times the changeset was written and committed: more than 1 when a concurrent commit
+   * conflicted and the change type's own meaning allowed it to be applied again on the new snapshot
+   * (null for 1).
+   */
+  public Integer commitAttempts;
+
+  /** The concurrent changesets that won earlier attempts (ids with their versions), if any. */
+  public List<String> conflictsWith;
+
   /** The fixed set of source files, recorded when the changeset starts. */
   public List<SourceFile> sourceFiles = new ArrayList<>();
 

@@ -29,6 +29,7 @@ import org.apache.spark.sql.delta.DeltaOptions;
 import org.apache.spark.sql.delta.OptimisticTransaction;
 import org.apache.spark.sql.delta.actions.Action;
 import org.apache.spark.sql.delta.actions.AddFile;
+import org.apache.spark.sql.delta.actions.SetTransaction;
 import org.apache.spark.sql.delta.commands.WriteIntoDelta;
 import org.apache.spark.sql.types.StructType;
 import scala.Option;
@@ -158,19 +159,65 @@ public final class DeltaCommit {
   }
 
   /**
-   * Commits as one version.
+   * Commits as one version, with the changeset's {@code SetTransaction} ({@code appId} = {@link
+   * #transactionId}), which Delta keeps in every later snapshot: a changeset whose transaction is
+   * already in the table is never committed again.
    *
    * @param userMetadata the commit metadata naming the changeset
    * @return the committed version
+   * @throws IllegalStateException when the table already holds this changeset's transaction
    */
-  public long commit(Seq<Action> actions, String userMetadata) {
+  public long commit(Seq<Action> actions, String userMetadata, String changesetId) {
+    String appId = transactionId(changesetId);
+    if (txn.txnVersion(appId) >= 0) {
+      throw new IllegalStateException(
+          "changeset " + changesetId + " is already committed to " + log.dataPath());
+    }
+    List<Action> all = new ArrayList<>(JavaConverters.seqAsJavaList(actions));
+    all.add(new SetTransaction(appId, 0L, Option.apply(System.currentTimeMillis())));
     return txn.commit(
-        actions,
+        JavaConverters.asScalaBuffer(all).toSeq(),
         new DeltaOperations.Write(
             mode,
             Option.apply(JavaConverters.asScalaBuffer(new ArrayList<String>()).toSeq()),
             options.replaceWhere(),
             Option.apply(userMetadata)));
+  }
+
+  /** The Delta SetTransaction application id of a changeset. */
+  public static String transactionId(String changesetId) {
+    return "habanero-" + changesetId;
+  }
+
+  /**
+   * Whether a commit failed because Delta found a conflicting concurrent commit. Delta checks for
+   * conflicts before it writes the commit file, so such a failure is certain: nothing landed.
+   */
+  public static boolean isConflict(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof java.util.ConcurrentModificationException
+          || c instanceof org.apache.spark.sql.delta.DeltaConcurrentModificationException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** A Delta commit made by a changeset. */
+  public record Commit(long version, String changesetId, String changeType) {}
+
+  /** The changesets that committed after {@code afterVersion}, oldest first. */
+  public static List<Commit> commitsAfter(Configuration conf, Path tablePath, long afterVersion) {
+    List<Commit> out = new ArrayList<>();
+    scan(
+        conf,
+        tablePath,
+        afterVersion,
+        c -> {
+          out.add(c);
+          return false;
+        });
+    return out;
   }
 
   /** The commit's timestamp: the commit file's modification time, as Delta itself uses. */
@@ -216,10 +263,33 @@ public final class DeltaCommit {
 
   /**
    * Finds the version a changeset committed by scanning commit metadata after {@code afterVersion};
-   * used to resolve a changeset whose process died.
+   * used to resolve a changeset whose process died, and a commit whose outcome was unknown.
    */
   public static OptionalLong findCommit(
       Configuration conf, Path tablePath, String changesetId, long afterVersion) {
+    long[] found = {-1};
+    scan(
+        conf,
+        tablePath,
+        afterVersion,
+        c -> {
+          if (changesetId.equals(c.changesetId())) {
+            found[0] = c.version();
+            return true;
+          }
+          return false;
+        });
+    return found[0] < 0 ? OptionalLong.empty() : OptionalLong.of(found[0]);
+  }
+
+  /**
+   * Reads the commit files after {@code afterVersion}, oldest first, until {@code stop} says so.
+   */
+  private static void scan(
+      Configuration conf,
+      Path tablePath,
+      long afterVersion,
+      java.util.function.Predicate<Commit> stop) {
     Path logDir = new Path(tablePath, "_delta_log");
     try {
       FileSystem fs = logDir.getFileSystem(conf);
@@ -227,7 +297,7 @@ public final class DeltaCommit {
       try {
         files = fs.listStatus(logDir, p -> p.getName().matches("\\d{20}\\.json"));
       } catch (FileNotFoundException e) {
-        return OptionalLong.empty();
+        return;
       }
       List<FileStatus> sorted = new ArrayList<>(List.of(files));
       sorted.sort(java.util.Comparator.comparing(f -> f.getPath().getName()));
@@ -244,19 +314,19 @@ public final class DeltaCommit {
               continue;
             }
             JsonNode meta = Json.MAPPER.readTree(line).path("commitInfo").path("userMetadata");
-            if (meta.isTextual()
-                && changesetId.equals(
-                    Json.MAPPER
-                        .readTree(meta.asText())
-                        .path("habanero")
-                        .path("changesetId")
-                        .asText())) {
-              return OptionalLong.of(v);
+            JsonNode named =
+                meta.isTextual() ? Json.MAPPER.readTree(meta.asText()).path("habanero") : null;
+            Commit c =
+                new Commit(
+                    v,
+                    named == null ? "(not Habanero)" : named.path("changesetId").asText(),
+                    named == null ? "?" : named.path("changeType").asText());
+            if (stop.test(c)) {
+              return;
             }
           }
         }
       }
-      return OptionalLong.empty();
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read the Delta log of " + tablePath, e);
     }
