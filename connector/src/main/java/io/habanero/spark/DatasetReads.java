@@ -3,6 +3,7 @@ package io.habanero.spark;
 import io.habanero.HabaneroSettings;
 import io.habanero.errors.HabaneroException;
 import io.habanero.internal.ChangesetService;
+import io.habanero.internal.DeltaSession;
 import io.habanero.internal.Errors;
 import io.habanero.internal.ingest.DeltaCommit;
 import io.habanero.internal.ingest.SchemaRules;
@@ -68,6 +69,7 @@ final class DatasetReads {
       if (key != null) {
         table = table.withOptions(DeltaCommit.scalaMap(Map.of(key, value)));
       }
+      DeltaSession.opened(spark, table);
       HadoopFsRelation delta;
       try {
         delta = (HadoopFsRelation) table.toBaseRelation();
@@ -98,7 +100,10 @@ final class DatasetReads {
 
   private static RuntimeException timeTravelError(
       String datasetId, String key, String value, Exception e) {
-    if (key == null || e instanceof HabaneroException) {
+    if (DeltaSession.explain(e) instanceof HabaneroException h) {
+      return h;
+    }
+    if (key == null) {
       return Errors.classify(e);
     }
     String option =

@@ -1,0 +1,96 @@
+package io.habanero.internal;
+
+import java.util.function.Supplier;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.delta.DeltaAnalysisException;
+import org.apache.spark.sql.delta.DeltaLog;
+import org.apache.spark.sql.delta.catalog.DeltaTableV2;
+import scala.Option;
+
+/**
+ * Delta on any SparkSession, including one built with only the Habanero settings (no Delta
+ * extension, no Delta catalog).
+ *
+ * <p>Delta 3.3 refuses to open any table on such a session: {@code DeltaLog}'s constructor throws
+ * {@code DELTA_CONFIGURE_SPARK_SESSION_WITH_EXTENSION_AND_CATALOG} unless {@code
+ * spark.sql.catalog.spark_catalog} is set, whatever the caller goes on to do. That blanket check is
+ * guarded by Delta's internal {@code spark.databricks.delta.requiredSparkConfsCheck.enabled}.
+ * Habanero only uses what needs neither the catalog nor the extension's rules: the path-based log,
+ * optimistic transactions, {@code WriteIntoDelta} appends and overwrites, and Delta's file-index
+ * relation with time travel. So {@link #forTable} opens the log on a throwaway clone of the session
+ * (same settings, check off) that is active on this thread only while the log is constructed; the
+ * user's session and its other threads never see a changed setting.
+ */
+public final class DeltaSession {
+  /** Spark's setting for session extensions, and Delta's. */
+  public static final String EXTENSIONS_KEY = "spark.sql.extensions";
+
+  public static final String EXTENSION = "io.delta.sql.DeltaSparkSessionExtension";
+
+  /** Spark's setting for the session catalog, and Delta's. */
+  public static final String CATALOG_KEY = "spark.sql.catalog.spark_catalog";
+
+  public static final String CATALOG = "org.apache.spark.sql.delta.catalog.DeltaCatalog";
+
+  /** Delta's internal switch for the blanket check in {@code DeltaLog}'s constructor. */
+  static final String CHECK_KEY = "spark.databricks.delta.requiredSparkConfsCheck.enabled";
+
+  /** Delta's error class for that check (and for DML it cannot plan without the extension). */
+  static final String CHECK_ERROR = "DELTA_CONFIGURE_SPARK_SESSION_WITH_EXTENSION_AND_CATALOG";
+
+  private DeltaSession() {}
+
+  /** Delta's log of the table at {@code path}, opened on any session. */
+  public static DeltaLog forTable(SparkSession spark, Path path) {
+    return open(spark, () -> DeltaLog.forTable(spark, path));
+  }
+
+  /**
+   * Opens the log of {@code table} on any session. {@code DeltaTableV2} opens it lazily, on first
+   * use; this makes that first use happen here, so the table's later calls use the opened log.
+   */
+  public static DeltaTableV2 opened(SparkSession spark, DeltaTableV2 table) {
+    open(spark, table::deltaLog);
+    return table;
+  }
+
+  private static <T> T open(SparkSession spark, Supplier<T> opener) {
+    // Delta checks the thread's active session, not the one it is given.
+    SparkSession session = spark;
+    if (!spark.conf().contains(CATALOG_KEY)
+        && Boolean.parseBoolean(spark.conf().get(CHECK_KEY, "true"))) {
+      // cloneSession is Spark's private[sql] API (public in the bytecode). Unlike newSession it
+      // copies the runtime settings, such as the S3A ones, which the log's first listing uses.
+      session = spark.cloneSession();
+      session.conf().set(CHECK_KEY, "false");
+    }
+    Option<SparkSession> previous = SparkSession.getActiveSession();
+    SparkSession.setActiveSession(session);
+    try {
+      return opener.get();
+    } finally {
+      if (previous.isDefined()) {
+        SparkSession.setActiveSession(previous.get());
+      } else {
+        SparkSession.clearActiveSession();
+      }
+    }
+  }
+
+  /**
+   * {@code t} as the VALIDATION error naming both settings if it is Delta's own "configure the
+   * extension and the catalog" error (a Delta path Habanero did not foresee), else {@code t}.
+   */
+  public static Throwable explain(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof DeltaAnalysisException d && CHECK_ERROR.equals(d.getErrorClass())) {
+        return Errors.deltaExtensionRequired(
+            "This Delta operation",
+            "Delta refused to run it on this session (" + CHECK_ERROR + ")",
+            t);
+      }
+    }
+    return t;
+  }
+}
