@@ -168,6 +168,13 @@ public final class ChangesetService implements AutoCloseable {
           "MODIFY replaces the rows of one earlier changeset; name it in updatesChangesetId");
     }
     Ids.check("updatesChangesetId", target);
+    DeltaSession.requireExtension(
+        spark,
+        "MODIFY",
+        "Delta replaces the rows of changeset '"
+            + target
+            + "' with a replaceWhere on a data column, which it runs as a DELETE that only its"
+            + " extension's analyzer rules can plan");
     if (!log.datasetExists(datasetId)) {
       throw Errors.datasetNotFound(datasetId);
     }

@@ -1,12 +1,17 @@
 package io.habanero.internal;
 
+import io.habanero.errors.ValidationException;
 import java.util.function.Supplier;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
+import org.apache.spark.sql.catalyst.rules.Rule;
+import org.apache.spark.sql.delta.DeltaAnalysis;
 import org.apache.spark.sql.delta.DeltaAnalysisException;
 import org.apache.spark.sql.delta.DeltaLog;
 import org.apache.spark.sql.delta.catalog.DeltaTableV2;
 import scala.Option;
+import scala.collection.JavaConverters;
 
 /**
  * Delta on any SparkSession, including one built with only the Habanero settings (no Delta
@@ -21,6 +26,10 @@ import scala.Option;
  * relation with time travel. So {@link #forTable} opens the log on a throwaway clone of the session
  * (same settings, check off) that is active on this thread only while the log is constructed; the
  * user's session and its other threads never see a changed setting.
+ *
+ * <p>What Delta truly cannot do without its extension is refused at once with VALIDATION naming
+ * both settings ({@link #requireExtension}): a MODIFY (Delta plans its {@code replaceWhere} on a
+ * data column as a DELETE, which only the extension's analyzer rules resolve).
  */
 public final class DeltaSession {
   /** Spark's setting for session extensions, and Delta's. */
@@ -75,6 +84,33 @@ public final class DeltaSession {
       } else {
         SparkSession.clearActiveSession();
       }
+    }
+  }
+
+  /**
+   * Whether the session has Delta's analyzer rules, from {@code spark.sql.extensions} or from
+   * {@code SparkSession.builder().withExtensions(new DeltaSparkSessionExtension())}.
+   */
+  public static boolean hasExtension(SparkSession spark) {
+    for (Rule<LogicalPlan> r :
+        JavaConverters.seqAsJavaList(spark.sessionState().analyzer().extendedResolutionRules())) {
+      if (r instanceof DeltaAnalysis) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Fails unless the session has Delta's extension.
+   *
+   * @param operation what needs it, e.g. "MODIFY"
+   * @param why why Delta cannot do it without the extension
+   * @throws ValidationException naming both settings and their values
+   */
+  public static void requireExtension(SparkSession spark, String operation, String why) {
+    if (!hasExtension(spark)) {
+      throw Errors.deltaExtensionRequired(operation, why, null);
     }
   }
 
