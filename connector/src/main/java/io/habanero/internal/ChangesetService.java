@@ -446,7 +446,7 @@ public final class ChangesetService implements AutoCloseable {
   public Dataset<Row> read(String datasetId, String changesetId, boolean withLineage) {
     requireReadable(datasetId);
     // Delta's own relation, built as format("delta") builds it, from a table whose log is opened
-    // on any session.
+    // on any session and whose snapshot can be checked before the rows are returned.
     DeltaTableV2 table =
         new DeltaTableV2(
             spark,
@@ -463,6 +463,7 @@ public final class ChangesetService implements AutoCloseable {
     }
     DeltaSession.opened(spark, table);
     Dataset<Row> df = spark.baseRelationToDataFrame(table.toBaseRelation());
+    DeltaSession.checkReadable(spark, table.initialSnapshot(), datasetId);
     return withLineage ? df : df.drop(SchemaRules.LINEAGE_COLUMN);
   }
 

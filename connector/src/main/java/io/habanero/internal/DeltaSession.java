@@ -9,7 +9,9 @@ import org.apache.spark.sql.catalyst.rules.Rule;
 import org.apache.spark.sql.delta.DeltaAnalysis;
 import org.apache.spark.sql.delta.DeltaAnalysisException;
 import org.apache.spark.sql.delta.DeltaLog;
+import org.apache.spark.sql.delta.Snapshot;
 import org.apache.spark.sql.delta.catalog.DeltaTableV2;
+import org.apache.spark.sql.delta.commands.DeletionVectorUtils$;
 import scala.Option;
 import scala.collection.JavaConverters;
 
@@ -28,8 +30,10 @@ import scala.collection.JavaConverters;
  * user's session and its other threads never see a changed setting.
  *
  * <p>What Delta truly cannot do without its extension is refused at once with VALIDATION naming
- * both settings ({@link #requireExtension}): a MODIFY (Delta plans its {@code replaceWhere} on a
- * data column as a DELETE, which only the extension's analyzer rules resolve).
+ * both settings ({@link #requireExtension}, {@link #checkReadable}): a MODIFY (Delta plans its
+ * {@code replaceWhere} on a data column as a DELETE, which only the extension's analyzer rules
+ * resolve), and a read of a snapshot with deletion vectors (only the extension's planner strategy
+ * filters the deleted rows; without it they would be returned).
  */
 public final class DeltaSession {
   /** Spark's setting for session extensions, and Delta's. */
@@ -112,6 +116,23 @@ public final class DeltaSession {
     if (!hasExtension(spark)) {
       throw Errors.deltaExtensionRequired(operation, why, null);
     }
+  }
+
+  /**
+   * Fails if Delta cannot read {@code snapshot} correctly on this session: it has deletion vectors
+   * and the session lacks the extension that filters the deleted rows. Tables without the deletion
+   * vectors feature (Habanero never enables it itself) cost no work here.
+   */
+  public static void checkReadable(SparkSession spark, Snapshot snapshot, String datasetId) {
+    if (hasExtension(spark) || DeletionVectorUtils$.MODULE$.isTableDVFree(snapshot)) {
+      return;
+    }
+    throw Errors.deltaExtensionRequired(
+        "Reading dataset '" + datasetId + "' at version " + snapshot.version(),
+        "that version has deletion vectors (rows deleted by a DELETE, UPDATE or MERGE run on its"
+            + " Delta table), and only Delta's extension filters the deleted rows out of a read;"
+            + " without it they would be returned",
+        null);
   }
 
   /**

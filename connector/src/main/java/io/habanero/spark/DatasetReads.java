@@ -76,6 +76,7 @@ final class DatasetReads {
       } catch (Exception e) { // Delta's VersionNotFoundException is a checked AnalysisException
         throw timeTravelError(datasetId, key, value, e);
       }
+      DeltaSession.checkReadable(spark, table.initialSnapshot(), datasetId);
       StructType data =
           includeChangesetId ? delta.dataSchema() : SchemaRules.userSchema(delta.dataSchema());
       return new HadoopFsRelation(
