@@ -45,6 +45,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.delta.catalog.DeltaTableV2;
 
 /**
  * The changeset operations behind {@link io.habanero.Habanero}: validates requests before any work,
@@ -168,6 +169,13 @@ public final class ChangesetService implements AutoCloseable {
           "MODIFY replaces the rows of one earlier changeset; name it in updatesChangesetId");
     }
     Ids.check("updatesChangesetId", target);
+    DeltaSession.requireExtension(
+        spark,
+        "MODIFY",
+        "Delta replaces the rows of changeset '"
+            + target
+            + "' with a replaceWhere on a data column, which it runs as a DELETE that only its"
+            + " extension's analyzer rules can plan");
     if (!log.datasetExists(datasetId)) {
       throw Errors.datasetNotFound(datasetId);
     }
@@ -462,11 +470,25 @@ public final class ChangesetService implements AutoCloseable {
    */
   public Dataset<Row> read(String datasetId, String changesetId, boolean withLineage) {
     requireReadable(datasetId);
-    var reader = spark.read().format("delta");
+    // Delta's own relation, built as format("delta") builds it, from a table whose log is opened
+    // on any session and whose snapshot can be checked before the rows are returned.
+    DeltaTableV2 table =
+        new DeltaTableV2(
+            spark,
+            warehouse.datasetPath(datasetId),
+            scala.Option.empty(),
+            scala.Option.empty(),
+            scala.Option.empty(),
+            DeltaCommit.scalaMap(Map.of()));
     if (changesetId != null) {
-      reader = reader.option("versionAsOf", successVersion(datasetId, changesetId));
+      table =
+          table.withOptions(
+              DeltaCommit.scalaMap(
+                  Map.of("versionAsOf", String.valueOf(successVersion(datasetId, changesetId)))));
     }
-    Dataset<Row> df = reader.load(warehouse.datasetPath(datasetId).toString());
+    DeltaSession.opened(spark, table);
+    Dataset<Row> df = spark.baseRelationToDataFrame(table.toBaseRelation());
+    DeltaSession.checkReadable(spark, table.initialSnapshot(), datasetId);
     return withLineage ? df : df.drop(SchemaRules.LINEAGE_COLUMN);
   }
 
@@ -481,7 +503,7 @@ public final class ChangesetService implements AutoCloseable {
     // caches the log, so this costs one listing of _delta_log, which the read needs anyway.
     org.apache.hadoop.fs.Path table = warehouse.datasetPath(datasetId);
     if (warehouse.exists(new org.apache.hadoop.fs.Path(table, "_delta_log"))
-        && org.apache.spark.sql.delta.DeltaLog.forTable(spark, table)
+        && DeltaSession.forTable(spark, table)
                 .update(false, scala.Option.empty(), scala.Option.empty())
                 .version()
             >= 0) {

@@ -325,4 +325,29 @@ public final class Errors {
   public static ErrorCategory categoryOf(Throwable t) {
     return classify(t).category();
   }
+
+  /**
+   * An operation that Delta cannot run on a session without its extension: VALIDATION, naming both
+   * settings and their values, and how to set them.
+   *
+   * @param operation what was refused, e.g. "MODIFY"
+   * @param why why Delta needs its extension for it
+   * @param cause Delta's own error, or null
+   */
+  public static ValidationException deltaExtensionRequired(
+      String operation, String why, Throwable cause) {
+    return new ValidationException(
+        String.format(
+            "%s needs Delta's SQL extension, which this SparkSession was built without: %s. Fix:"
+                + " set %s=%s and %s=%s when the session is built, with"
+                + " SparkSession.builder().config(key, value) or with --conf key=value for"
+                + " spark-submit, pyspark and spark-shell (a running session cannot take them).",
+            operation,
+            why,
+            DeltaSession.EXTENSIONS_KEY,
+            DeltaSession.EXTENSION,
+            DeltaSession.CATALOG_KEY,
+            DeltaSession.CATALOG),
+        cause);
+  }
 }

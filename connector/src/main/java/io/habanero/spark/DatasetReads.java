@@ -3,6 +3,7 @@ package io.habanero.spark;
 import io.habanero.HabaneroSettings;
 import io.habanero.errors.HabaneroException;
 import io.habanero.internal.ChangesetService;
+import io.habanero.internal.DeltaSession;
 import io.habanero.internal.Errors;
 import io.habanero.internal.ingest.DeltaCommit;
 import io.habanero.internal.ingest.SchemaRules;
@@ -68,12 +69,14 @@ final class DatasetReads {
       if (key != null) {
         table = table.withOptions(DeltaCommit.scalaMap(Map.of(key, value)));
       }
+      DeltaSession.opened(spark, table);
       HadoopFsRelation delta;
       try {
         delta = (HadoopFsRelation) table.toBaseRelation();
       } catch (Exception e) { // Delta's VersionNotFoundException is a checked AnalysisException
         throw timeTravelError(datasetId, key, value, e);
       }
+      DeltaSession.checkReadable(spark, table.initialSnapshot(), datasetId);
       StructType data =
           includeChangesetId ? delta.dataSchema() : SchemaRules.userSchema(delta.dataSchema());
       return new HadoopFsRelation(
@@ -98,7 +101,10 @@ final class DatasetReads {
 
   private static RuntimeException timeTravelError(
       String datasetId, String key, String value, Exception e) {
-    if (key == null || e instanceof HabaneroException) {
+    if (DeltaSession.explain(e) instanceof HabaneroException h) {
+      return h;
+    }
+    if (key == null) {
       return Errors.classify(e);
     }
     String option =

@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.lit;
 
 import io.habanero.ChangesetProgress;
 import io.habanero.ProgressListener;
+import io.habanero.internal.DeltaSession;
 import io.habanero.internal.Errors;
 import io.habanero.internal.changeset.ChangesetLog;
 import io.habanero.internal.changeset.ChangesetRecord;
@@ -219,7 +220,7 @@ public final class ChangesetRunner implements Callable<ChangesetRecord> {
                 "Stopped on request before committing; no data was written. Fix: create the"
                     + " changeset again if it is still wanted.",
                 ErrorCategory.CANCELLED)
-            : Errors.toErrorInfo(t);
+            : Errors.toErrorInfo(DeltaSession.explain(t));
     synchronized (record) {
       record.errorInfo = info;
       // A FAILED changeset has no quarantine (its directory is gone, or the sweep's).

@@ -1,6 +1,7 @@
 package io.habanero.internal.ingest;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.habanero.internal.DeltaSession;
 import io.habanero.internal.Errors;
 import io.habanero.internal.Json;
 import io.habanero.model.ChangeType;
@@ -68,7 +69,7 @@ public final class DeltaCommit {
   }
 
   public static DeltaCommit start(SparkSession spark, Path tablePath) {
-    return new DeltaCommit(spark, DeltaLog.forTable(spark, tablePath));
+    return new DeltaCommit(spark, DeltaSession.forTable(spark, tablePath));
   }
 
   /** The version this transaction read; -1 for a table that does not exist yet. */
