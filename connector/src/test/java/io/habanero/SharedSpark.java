@@ -27,6 +27,14 @@ public final class SharedSpark {
                   "org.apache.spark.sql.delta.catalog.DeltaCatalog")
               .config("spark.databricks.delta.snapshotPartitions", "2")
               .config("spark.ui.showConsoleProgress", "false")
+              // Fault tests' file system (FaultyFileSystem), with a LogStore that commits through
+              // the Hadoop FileSystem API (a temporary file renamed to N.json).
+              .config(
+                  "spark.hadoop.fs." + FaultyFileSystem.SCHEME + ".impl",
+                  FaultyFileSystem.class.getName())
+              .config(
+                  "spark.delta.logStore." + FaultyFileSystem.SCHEME + ".impl",
+                  "io.delta.storage.LocalLogStore")
               .getOrCreate();
       spark.sparkContext().setLogLevel("WARN");
     }

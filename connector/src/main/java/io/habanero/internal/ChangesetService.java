@@ -327,6 +327,7 @@ public final class ChangesetService implements AutoCloseable {
     String changesetId = r.changesetId;
     String datasetId = r.datasetId;
     running.put(changesetId, runner);
+    ChangesetLog.RUNNING_IN_THIS_JVM.add(changesetId);
     ScheduledFuture<?> tick =
         ticker.scheduleWithFixedDelay(
             () -> {
@@ -345,6 +346,7 @@ public final class ChangesetService implements AutoCloseable {
                 (rec, err) -> {
                   tick.cancel(false);
                   running.remove(changesetId);
+                  ChangesetLog.RUNNING_IN_THIS_JVM.remove(changesetId);
                 })
             .thenApply(rec -> toChangeset(rec, log.list(datasetId)));
     return new Submitted(datasetId, changesetId, done);

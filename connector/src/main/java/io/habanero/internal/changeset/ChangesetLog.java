@@ -40,6 +40,15 @@ public final class ChangesetLog {
   private final Set<String> runningHere;
 
   /**
+   * The changesets a runner of this JVM (any Habanero instance in it) is running now. A record
+   * owned by this very process but not in here is not being run by anyone: its runner ended without
+   * writing its terminal state (a SUCCESS record that could not be written), so it is resolved like
+   * a dead process's, from the Delta log.
+   */
+  public static final Set<String> RUNNING_IN_THIS_JVM =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /**
    * @param findCommit finds the Delta version that a changeset committed, if any
    * @param runningHere ids of changesets this process is running now
    */
@@ -238,6 +247,11 @@ public final class ChangesetLog {
   private boolean ownerAlive(ChangesetRecord r) {
     if (r.owner == null) {
       return System.currentTimeMillis() - r.createTime < leaseTimeoutMillis;
+    }
+    if (r.owner.isThisProcess()) {
+      // Within its lease, a record just written (PENDING, not yet started) counts as running.
+      return RUNNING_IN_THIS_JVM.contains(r.changesetId)
+          || System.currentTimeMillis() - r.heartbeatTime < leaseTimeoutMillis;
     }
     Boolean here = r.owner.aliveHere();
     if (here != null) {

@@ -102,6 +102,16 @@ public final class ChangesetRecord {
       }
     }
 
+    /** Whether this record's owner is the current process. */
+    boolean isThisProcess() {
+      Owner me = current();
+      return me.pid == pid
+          && me.host.equals(host)
+          && (processStart == null
+              || me.processStart == null
+              || me.processStart.longValue() == processStart.longValue());
+    }
+
     /** On the same host: whether the owning process still runs. Null when it can't tell. */
     Boolean aliveHere() {
       if (!hostName().equals(host)) {

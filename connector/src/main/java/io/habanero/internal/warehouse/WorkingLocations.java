@@ -42,6 +42,11 @@ public final class WorkingLocations {
     }
     String bucket = uri.getAuthority();
     String key = uri.getPath().replaceFirst("^/", "") + "/";
+    if (!"s3a".equals(uri.getScheme())) {
+      // A Hadoop file system of another kind (HDFS, a test's own): its URI as it is.
+      String name = bucket == null ? new Path(warehouse.root().toUri()).getName() : bucket;
+      return new GetWorkingLocationResponse(dir + "/", uri.getPath() + "/", clip(name, 63));
+    }
     return new GetWorkingLocationResponse("s3://" + bucket + "/" + key, bucket + "/" + key, bucket);
   }
 
