@@ -156,6 +156,28 @@ public final class Errors {
             clip(String.valueOf(names)), datasetId));
   }
 
+  /**
+   * A source read without a single column: an XML rowTag that matches no element, or records with
+   * no fields.
+   *
+   * @param rowTag the XML rowTag, or null for other formats
+   */
+  public static ValidationException noColumns(String format, String source, String rowTag) {
+    return new ValidationException(
+        rowTag != null
+            ? String.format(
+                "The XML source %s has no columns: no element <%s> (formatParams.rowTag '%s')"
+                    + " holds a record with values. Nothing was committed. Fix: set"
+                    + " formatParams.rowTag to the element that holds one record, e.g. rowTag=trade"
+                    + " for <trades><trade>...</trade></trades>.",
+                clip(source), clip(rowTag), clip(rowTag))
+            : String.format(
+                "The %s source %s has no columns: its records hold no fields. Nothing was"
+                    + " committed. Fix: check formatType and formatParams (e.g. jsonPath,"
+                    + " multiLine, withHeader) against the files.",
+                format, clip(source)));
+  }
+
   public static ResourceNotFoundException datasetNotFound(String datasetId) {
     return new ResourceNotFoundException(
         String.format(

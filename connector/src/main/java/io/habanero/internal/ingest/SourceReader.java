@@ -146,10 +146,8 @@ public final class SourceReader {
     }
     StructType columns = withoutCorrupt(df.schema());
     if (columns.fields().length == 0) {
-      throw new ValidationException(
-          "The source has no columns, so its records could not be read as "
-              + format.format()
-              + ". Fix: check formatType and formatParams (e.g. rowTag for XML).");
+      throw Errors.noColumns(
+          format.format().name(), snapshot.describe(), format.readerOptions().get("rowTag"));
     }
     if (format.format() != FormatType.PARQUET) {
       checkDecodedNames(columns);

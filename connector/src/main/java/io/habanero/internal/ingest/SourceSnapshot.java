@@ -147,6 +147,14 @@ public final class SourceSnapshot {
     return u.getScheme() + "://" + authority + u.getPath();
   }
 
+  /** The source for messages: its one file, or its directory and how many files it holds. */
+  public String describe() {
+    if (files.size() == 1) {
+      return files.get(0).path;
+    }
+    return (directory != null ? directory : files.get(0).path) + " (" + files.size() + " files)";
+  }
+
   /** The listed directory when the source path is a prefix, or empty for a single file. */
   public java.util.Optional<String> directory() {
     return java.util.Optional.ofNullable(directory);
