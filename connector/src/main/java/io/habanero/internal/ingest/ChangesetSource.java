@@ -99,7 +99,8 @@ public sealed interface ChangesetSource permits ChangesetSource.Files, Changeset
                 + " dataset's column types.",
             e);
       }
-      return Errors.classify(e);
+      return Errors.classify(
+          e, "The " + format.format() + " source " + Errors.clip(snapshot.describe(), 300));
     }
 
     /**
@@ -193,7 +194,7 @@ public sealed interface ChangesetSource permits ChangesetSource.Files, Changeset
       if (e instanceof HabaneroException h) {
         return h;
       }
-      return Errors.classify(e);
+      return Errors.classify(e, "The DataFrame");
     }
 
     @Override
