@@ -69,7 +69,17 @@ public final class SourceSnapshot {
     List<SourceFile> out = new ArrayList<>();
     String directory = null;
     try {
-      FileSystem fs = root.getFileSystem(conf);
+      FileSystem fs;
+      try {
+        fs = root.getFileSystem(conf);
+      } catch (org.apache.hadoop.fs.UnsupportedFileSystemException e) {
+        // A request error (e.g. ftp:// or a typo in s3a://), not an infrastructure failure.
+        throw Errors.invalid(
+            "sourceParams.s3SourcePath",
+            s3SourcePath,
+            "no file system is configured for its scheme '" + root.toUri().getScheme() + "'",
+            "use s3:// or s3a:// for S3, or a local path or file: URI on a local warehouse");
+      }
       FileStatus top;
       try {
         top = fs.getFileStatus(root);
@@ -102,7 +112,12 @@ public final class SourceSnapshot {
         }
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot list " + s3SourcePath, e);
+      // Thrown to the create call: an access failure (403, a denied directory) must arrive as
+      // ACCESS_DENIED, and only what is left as an internal error, never as a raw IOException.
+      throw Errors.classify(
+          new IOException(
+              "Cannot list sourceParams.s3SourcePath '" + s3SourcePath + "': " + e.getMessage(),
+              e));
     }
     if (out.isEmpty()) {
       throw Errors.emptySource(s3SourcePath);
