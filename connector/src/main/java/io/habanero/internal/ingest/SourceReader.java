@@ -350,6 +350,23 @@ public final class SourceReader {
   }
 
   /**
+   * The message of a Parquet failure that says most: the one naming the file (Spark's "Parquet
+   * column cannot be converted in file ...", or Parquet's "... is not a Parquet file"), else the
+   * root cause's. A job failure's own message is skipped: it holds the executor's stack trace.
+   */
+  public static String parquetDetail(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      String m = c.getMessage();
+      if (m != null
+          && !m.startsWith("Job aborted")
+          && (m.contains(" in file ") || m.contains("is not a Parquet file"))) {
+        return m;
+      }
+    }
+    return rootMessage(t);
+  }
+
+  /**
    * Explains a fail-fast parse failure: reads the source once more, permissively, to count the
    * malformed records and show the first few with their files. Runs only after a failure, so the
    * happy path pays nothing for it.
