@@ -215,8 +215,10 @@ public final class Errors {
   public static ConflictException notStoppable(String changesetId, Object status) {
     return new ConflictException(
         String.format(
-            "Changeset '%s' is %s; only a PENDING or RUNNING changeset can be stopped.",
-            changesetId, status));
+            "Changeset '%s' is %s; only a PENDING or RUNNING changeset can be stopped. Fix: nothing"
+                + " to stop, it has ended (see get-changeset for its outcome); to change its rows,"
+                + " create a MODIFY changeset with updatesChangesetId '%s'.",
+            changesetId, status, changesetId));
   }
 
   public static ValidationException noRole(String environmentId) {
