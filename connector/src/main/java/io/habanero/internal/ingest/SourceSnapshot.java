@@ -231,16 +231,14 @@ public final class SourceSnapshot {
         keysFile = f.path;
       } else if (!keys.equals(mine)) {
         throw Errors.mixedPartitionLayout(
-            f.path,
-            "is in partition folders for "
-                + mine
-                + " but "
-                + keysFile
-                + " is in folders for "
-                + keys);
+            f.path, "is in " + folders(mine) + " but " + keysFile + " is in " + folders(keys));
       }
     }
     return keys == null ? List.of() : List.copyOf(keys);
+  }
+
+  private static String folders(List<String> columns) {
+    return columns.isEmpty() ? "no partition folder" : "partition folders for " + columns;
   }
 
   public List<SourceFile> files() {
