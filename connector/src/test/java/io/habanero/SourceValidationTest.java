@@ -127,7 +127,7 @@ class SourceValidationTest {
     rejected(
         csv().formatType(FormatType.PARQUET).formatParam("withHeader", "true").build(),
         "unknown key(s) [withHeader] for PARQUET",
-        "Accepted keys: [compression, formatType, mergeSchema]");
+        "Accepted keys: [allowEmpty, compression, formatType, mergeSchema]");
   }
 
   @Test
