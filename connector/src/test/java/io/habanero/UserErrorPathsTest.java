@@ -442,6 +442,17 @@ class UserErrorPathsTest {
             "sourceParams.s3SourcePath 'nosuchfs://bucket/feeds/a.csv' is invalid",
             "s3://"));
     c.add(
+        invalid(
+            "source path with a NUL character",
+            create(() -> valid().s3SourcePath(tmp.resolve("a").toString() + "\0b.csv")),
+            "sourceParams.s3SourcePath '" + tmp.resolve("a") + "\\0b.csv' is invalid",
+            "not a valid path"));
+    c.add(
+        invalid(
+            "source path s3:// without a bucket",
+            create(() -> valid().s3SourcePath("s3://")),
+            "sourceParams.s3SourcePath 's3://' is invalid"));
+    c.add(
         denied(
             "source path with a glob",
             create(() -> valid().s3SourcePath(tmp.resolve("src*").toString())),

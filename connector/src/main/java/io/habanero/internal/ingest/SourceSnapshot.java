@@ -41,19 +41,29 @@ public final class SourceSnapshot {
    */
   public static Path toHadoopPath(String s3SourcePath) {
     String p = s3SourcePath.trim();
-    if (p.startsWith("s3://")) {
-      return new Path("s3a://" + p.substring("s3://".length()));
-    }
-    URI uri;
     try {
-      uri = new URI(p.replace(" ", "%20"));
-    } catch (java.net.URISyntaxException e) {
-      uri = null;
+      if (p.startsWith("s3://")) {
+        return new Path("s3a://" + p.substring("s3://".length()));
+      }
+      URI uri;
+      try {
+        uri = new URI(p.replace(" ", "%20"));
+      } catch (java.net.URISyntaxException e) {
+        uri = null;
+      }
+      if (uri == null || uri.getScheme() == null || uri.getScheme().length() == 1) {
+        return new Path(java.nio.file.Path.of(p).toAbsolutePath().normalize().toUri());
+      }
+      return new Path(uri);
+    } catch (IllegalArgumentException e) {
+      // Hadoop's Path and java.nio's InvalidPathException refuse it: a request error, which
+      // would otherwise reach the caller as a raw IllegalArgumentException.
+      throw Errors.invalid(
+          "sourceParams.s3SourcePath",
+          p.replace("\0", "\\0"),
+          "it is not a valid path (" + Errors.clause(e.getMessage()).replace("\0", "\\0") + ")",
+          "give the file or prefix to ingest, e.g. s3://bucket/feeds/day1/ or /data/day1.csv");
     }
-    if (uri == null || uri.getScheme() == null || uri.getScheme().length() == 1) {
-      return new Path(java.nio.file.Path.of(p).toAbsolutePath().normalize().toUri());
-    }
-    return new Path(uri);
   }
 
   /**
@@ -79,6 +89,13 @@ public final class SourceSnapshot {
             s3SourcePath,
             "no file system is configured for its scheme '" + root.toUri().getScheme() + "'",
             "use s3:// or s3a:// for S3, or a local path or file: URI on a local warehouse");
+      } catch (IllegalArgumentException e) {
+        // The file system refuses the URI itself, e.g. S3A's "bucket is null/empty" for s3://.
+        throw Errors.invalid(
+            "sourceParams.s3SourcePath",
+            s3SourcePath,
+            "its file system cannot open it (" + Errors.clause(e.getMessage()) + ")",
+            "name the bucket and the prefix, e.g. s3://bucket/feeds/day1/");
       }
       FileStatus top;
       try {
