@@ -556,7 +556,12 @@ public final class ChangesetService implements AutoCloseable {
     ChangesetRecord r = requireRecord(datasetId, changesetId);
     if (r.deltaVersion == null) {
       throw new ResourceNotFoundException(
-          "Changeset '" + changesetId + "' is " + r.status + " and has no committed version.");
+          "Changeset '"
+              + changesetId
+              + "' is "
+              + r.status
+              + " and has no committed version. Fix: name a SUCCESS changeset (see"
+              + " list-changesets).");
     }
     return r.deltaVersion;
   }

@@ -15,6 +15,7 @@ import java.io.FileNotFoundException;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
+import org.apache.spark.SparkThrowable;
 
 /**
  * Builds every error Habanero raises, so that messages are consistent: each names the field, the
@@ -174,6 +175,28 @@ public final class Errors {
             datasetId));
   }
 
+  /**
+   * A source read without a single column: an XML rowTag that matches no element, or records with
+   * no fields.
+   *
+   * @param rowTag the XML rowTag, or null for other formats
+   */
+  public static ValidationException noColumns(String format, String source, String rowTag) {
+    return new ValidationException(
+        rowTag != null
+            ? String.format(
+                "The XML source %s has no columns: no element <%s> (formatParams.rowTag '%s')"
+                    + " holds a record with values. Nothing was committed. Fix: set"
+                    + " formatParams.rowTag to the element that holds one record, e.g. rowTag=trade"
+                    + " for <trades><trade>...</trade></trades>.",
+                clip(source), clip(rowTag), clip(rowTag))
+            : String.format(
+                "The %s source %s has no columns: its records hold no fields. Nothing was"
+                    + " committed. Fix: check formatType and formatParams (e.g. jsonPath,"
+                    + " multiLine, withHeader) against the files.",
+                format, clip(source)));
+  }
+
   public static ResourceNotFoundException datasetNotFound(String datasetId) {
     return new ResourceNotFoundException(
         String.format(
@@ -210,8 +233,10 @@ public final class Errors {
   public static ConflictException notStoppable(String changesetId, Object status) {
     return new ConflictException(
         String.format(
-            "Changeset '%s' is %s; only a PENDING or RUNNING changeset can be stopped.",
-            changesetId, status));
+            "Changeset '%s' is %s; only a PENDING or RUNNING changeset can be stopped. Fix: nothing"
+                + " to stop, it has ended (see get-changeset for its outcome); to change its rows,"
+                + " create a MODIFY changeset with updatesChangesetId '%s'.",
+            changesetId, status, changesetId));
   }
 
   public static ValidationException noRole(String environmentId) {
@@ -246,9 +271,46 @@ public final class Errors {
 
   /** Maps a failure from Spark, Hadoop or Delta to the model's exception. */
   public static HabaneroException classify(Throwable t) {
+    return classify(t, null);
+  }
+
+  /**
+   * Maps a failure from Spark, Hadoop or Delta to the model's exception. A failure caused by the
+   * data (a value Spark refuses, a duplicate column name, a file that does not decompress) is
+   * VALIDATION and names the file, or else {@code source}; only what remains (Habanero's own faults
+   * and transient infrastructure) is INTERNAL_SERVICE_EXCEPTION with "retry".
+   *
+   * @param source what was read, for the message, e.g. "The CSV source s3a://b/feeds/a.csv"; null
+   *     when unknown
+   */
+  public static HabaneroException classify(Throwable t, String source) {
     for (Throwable c = t; c != null; c = c.getCause()) {
       if (c instanceof HabaneroException h) {
         return h;
+      }
+    }
+    // Structured error classes first: they say what is at fault whatever their text holds (a
+    // refused value such as '403 Forbidden' must not read as an access failure below).
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof SparkThrowable st && st.getErrorClass() != null) {
+        String fix = dataFaultFix(st.getErrorClass());
+        if (fix != null) {
+          return new ValidationException(
+              fitted(subject(t, source) + " was refused: ", c.getMessage(), ". Fix: " + fix + "."),
+              t);
+        }
+      }
+    }
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (isUndecompressable(c)) {
+        return new ValidationException(
+            fitted(
+                subject(t, source) + " could not be decompressed: ",
+                c.getMessage(),
+                ". Nothing was committed. Fix: make each file hold what its name says (.gz is"
+                    + " gzip, .bz2 bzip2, .zst zstd, and so on; a file without such an ending is"
+                    + " read as it is), and upload again a file that was cut short."),
+            t);
       }
     }
     for (Throwable c = t; c != null; c = c.getCause()) {
@@ -292,6 +354,143 @@ public final class Errors {
   }
 
   /**
+   * The fix for a Spark or Delta error class that says the data (or the request) is at fault, or
+   * null for any other class. The names are those of Spark 3.5's error-classes.json and Delta 3.3's
+   * delta-error-classes.json; classes that only wrap another failure (such as reading a file, which
+   * may fail for storage reasons) are deliberately not here.
+   */
+  static String dataFaultFix(String errorClass) {
+    if (startsWithAny(
+        errorClass,
+        "COLUMN_ALREADY_EXISTS",
+        "DELTA_DUPLICATE_COLUMNS_",
+        "DELTA_INVALID_CHARACTERS_IN_COLUMN_NAME")) {
+      return "give every column a name of its own (names compare case-insensitively), without"
+          + " spaces or any of ,;{}()= and tabs or newlines where the message says so, then"
+          + " create the changeset again";
+    }
+    if (startsWithAny(
+            errorClass,
+            "DELTA_FAILED_TO_MERGE_FIELDS",
+            "DELTA_MERGE_INCOMPATIBLE_",
+            "CANNOT_MERGE_",
+            "DELTA_COMPLEX_TYPE_COLUMN_CONTAINS_NULL_TYPE",
+            "DELTA_UNSUPPORTED_DATA_TYPES",
+            "DELTA_EMPTY_DATA",
+            "UNABLE_TO_INFER_SCHEMA",
+            "PARQUET_TYPE_")
+        || LEGACY_PARQUET_TYPE_CLASSES.contains(errorClass)) {
+      return "give every column one type that Delta can store (declare it with"
+          + " formatParams.schema, write the files with it, or CAST in the DataFrame; a column of"
+          + " nulls needs a type such as CAST(NULL AS STRING)), then create the changeset again";
+    }
+    if (startsWithAny(
+        errorClass,
+        "CAST_INVALID_INPUT",
+        "CAST_OVERFLOW",
+        "DELTA_CAST_OVERFLOW_IN_TABLE_WRITE",
+        "CANNOT_PARSE_",
+        "MALFORMED_",
+        "CONVERSION_INVALID_INPUT",
+        "NUMERIC_VALUE_OUT_OF_RANGE",
+        "NUMERIC_OUT_OF_SUPPORTED_RANGE",
+        "DECIMAL_PRECISION_EXCEEDS_MAX_PRECISION",
+        "ARITHMETIC_OVERFLOW",
+        "BINARY_ARITHMETIC_OVERFLOW",
+        "INTERVAL_ARITHMETIC_OVERFLOW",
+        "DIVIDE_BY_ZERO",
+        "INTERVAL_DIVIDED_BY_ZERO",
+        "INVALID_ARRAY_INDEX",
+        "INVALID_FRACTION_OF_SECOND",
+        "INVALID_JSON_ROOT_FIELD",
+        "DATETIME_",
+        "INCONSISTENT_BEHAVIOR_CROSS_VERSION")) {
+      return "correct the values the message names, or declare types and formats that match them"
+          + " (formatParams.schema, dateFormat, timestampFormat; for a DataFrame, the query that"
+          + " builds it), then create the changeset again";
+    }
+    if (errorClass.equals("DELTA_CONFIGURE_SPARK_SESSION_WITH_EXTENSION_AND_CATALOG")) {
+      return "build the SparkSession with spark.sql.extensions="
+          + "io.delta.sql.DeltaSparkSessionExtension and spark.sql.catalog.spark_catalog="
+          + "org.apache.spark.sql.delta.catalog.DeltaCatalog";
+    }
+    return null;
+  }
+
+  /**
+   * Spark 3.5's unnamed classes for Parquet types it cannot read: not yet supported, illegal and
+   * unrecognized types (1172-1174), a column that cannot be converted (2063), and converters that
+   * cannot be built (2238-2240). Spark 4 names them PARQUET_TYPE_* and FAILED_READ_FILE.*.
+   */
+  private static final java.util.Set<String> LEGACY_PARQUET_TYPE_CLASSES =
+      java.util.Set.of(
+          "_LEGACY_ERROR_TEMP_1172",
+          "_LEGACY_ERROR_TEMP_1173",
+          "_LEGACY_ERROR_TEMP_1174",
+          "_LEGACY_ERROR_TEMP_2063",
+          "_LEGACY_ERROR_TEMP_2238",
+          "_LEGACY_ERROR_TEMP_2239",
+          "_LEGACY_ERROR_TEMP_2240");
+
+  private static boolean startsWithAny(String s, String... prefixes) {
+    for (String p : prefixes) {
+      if (s.startsWith(p)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Whether a failure says a compressed file's bytes are not in its codec's format, or end early:
+   * the messages of Hadoop's built-in and native codecs and of java.util.zip.
+   */
+  private static boolean isUndecompressable(Throwable c) {
+    if (c instanceof java.util.zip.ZipException || c instanceof java.util.zip.DataFormatException) {
+      return true;
+    }
+    if (!(c instanceof java.io.IOException)) {
+      return false;
+    }
+    String m = String.valueOf(c.getMessage()).toLowerCase(Locale.ROOT);
+    return m.contains("not a gzip file")
+        || m.contains("not in gzip format")
+        || m.contains("incorrect header check")
+        || m.contains("not in the bzip2 format")
+        || m.contains("unexpected end of input stream")
+        || m.contains("unexpected end of zlib input stream");
+  }
+
+  /**
+   * {@code head}, the foreign {@code cause} folded into one line, and {@code tail} (the fix): the
+   * cause is clipped so that the whole stays within the model's 1000 characters, as the fix must
+   * never be cut. A final period of the cause is dropped, as the tail starts a new sentence.
+   */
+  private static String fitted(String head, String cause, String tail) {
+    String folded = clause(cause);
+    int room = ChangesetErrorInfo.MAX_MESSAGE_LENGTH - head.length() - tail.length();
+    return head + clip(folded, Math.max(room, 40)) + tail;
+  }
+
+  /**
+   * What failed, for a message: the file a Spark error names (its {@code path}, {@code file} or
+   * {@code filePath} parameter), else {@code source}, else "The data".
+   */
+  private static String subject(Throwable t, String source) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof SparkThrowable st && st.getMessageParameters() != null) {
+        for (String key : List.of("path", "file", "filePath")) {
+          String file = st.getMessageParameters().get(key);
+          if (file != null && !file.isBlank()) {
+            return "Source file " + clip(file);
+          }
+        }
+      }
+    }
+    return source != null ? source : "The data";
+  }
+
+  /**
    * A foreign message folded into one line: every run of whitespace, newlines included, becomes one
    * space, so a multi-line cause (Delta's messages put their fix on a later line) arrives whole,
    * never cut at its first line break; then clipped to {@value #CAUSE_LIMIT} characters so the fix
@@ -307,11 +506,27 @@ public final class Errors {
 
   private static final int CAUSE_LIMIT = 600;
 
+  /**
+   * {@link #oneLine} without a final period, for a cause quoted inside a sentence of Habanero's
+   * ("... precision 5. Nothing was committed", not "5.. Nothing").
+   */
+  public static String clause(String s) {
+    String folded = oneLine(s);
+    return folded.endsWith(".") && !folded.endsWith("...")
+        ? folded.substring(0, folded.length() - 1)
+        : folded;
+  }
+
   static String clip(String s) {
+    return clip(s, 300);
+  }
+
+  /** {@code s}, or its first {@code max - 3} characters and "..." when it is longer. */
+  public static String clip(String s, int max) {
     if (s == null) {
       return "null";
     }
-    return s.length() <= 300 ? s : s.substring(0, 297) + "...";
+    return s.length() <= max ? s : s.substring(0, Math.max(0, max - 3)) + "...";
   }
 
   public static String join(List<String> parts) {

@@ -92,14 +92,24 @@ public sealed interface ChangesetSource permits ChangesetSource.Files, Changeset
         return reader.explainMalformed(read, e);
       }
       if (SourceReader.isBadParquet(e)) {
+        String detail = Errors.clause(SourceReader.parquetDetail(e));
         return new ValidationException(
-            "The Parquet source could not be read: "
-                + Errors.oneLine(SourceReader.rootMessage(e))
+            "The Parquet source "
+                // The file, unless the detail names it already.
+                + (namesAFile(detail) ? "" : Errors.clip(snapshot.describe(), 200) + " ")
+                + "could not be read: "
+                + detail
                 + ". Nothing was committed. Fix: make every file valid Parquet with the"
                 + " dataset's column types.",
             e);
       }
-      return Errors.classify(e);
+      return Errors.classify(
+          e, "The " + format.format() + " source " + Errors.clip(snapshot.describe(), 300));
+    }
+
+    private boolean namesAFile(String message) {
+      return snapshot.files().stream()
+          .anyMatch(f -> message.contains(new org.apache.hadoop.fs.Path(f.path).getName()));
     }
 
     /**
@@ -193,7 +203,7 @@ public sealed interface ChangesetSource permits ChangesetSource.Files, Changeset
       if (e instanceof HabaneroException h) {
         return h;
       }
-      return Errors.classify(e);
+      return Errors.classify(e, "The DataFrame");
     }
 
     @Override

@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.explode;
 
 import io.habanero.internal.Errors;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -17,9 +18,11 @@ import org.apache.spark.sql.types.StructType;
  * $.a.b} and {@code $.a.b[*]}. A selected array is exploded into one record per element.
  */
 final class JsonPathSelector {
+  private final String path;
   private final List<String> fields;
 
-  private JsonPathSelector(List<String> fields) {
+  private JsonPathSelector(String path, List<String> fields) {
+    this.path = path;
     this.fields = fields;
   }
 
@@ -44,7 +47,7 @@ final class JsonPathSelector {
         fields.add(f);
       }
     }
-    return new JsonPathSelector(fields);
+    return new JsonPathSelector(path, fields);
   }
 
   private static RuntimeException unsupported(String path) {
@@ -58,6 +61,28 @@ final class JsonPathSelector {
   /** Selects the records from documents read as rows; arrays are exploded. */
   Dataset<Row> select(Dataset<Row> docs) {
     Dataset<Row> cur = docs;
+    // Each step must name a field the documents have: Spark would fail the select with an
+    // unresolved column, which reads as an internal error.
+    DataType at = docs.schema();
+    for (int i = 0; i < fields.size(); i++) {
+      String f = fields.get(i);
+      String here = "$" + (i == 0 ? "" : "." + String.join(".", fields.subList(0, i)));
+      if (!(at instanceof StructType st) || st.getFieldIndex(f).isEmpty()) {
+        throw Errors.invalid(
+            "formatParams.jsonPath",
+            path,
+            at instanceof StructType st2
+                ? "the documents have no field '"
+                    + f
+                    + "' at "
+                    + here
+                    + "; the fields there are "
+                    + Arrays.toString(st2.fieldNames())
+                : here + " is a " + at.simpleString() + ", which has no field '" + f + "'",
+            "point jsonPath at the object or array of objects that holds the records");
+      }
+      at = st.apply(f).dataType();
+    }
     if (!fields.isEmpty()) {
       cur =
           cur.select(

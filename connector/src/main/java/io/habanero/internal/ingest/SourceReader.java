@@ -143,10 +143,8 @@ public final class SourceReader {
     }
     StructType columns = withoutCorrupt(df.schema());
     if (columns.fields().length == 0) {
-      throw new ValidationException(
-          "The source has no columns, so its records could not be read as "
-              + format.format()
-              + ". Fix: check formatType and formatParams (e.g. rowTag for XML).");
+      throw Errors.noColumns(
+          format.format().name(), snapshot.describe(), format.readerOptions().get("rowTag"));
     }
     if (format.format() != FormatType.PARQUET) {
       checkDecodedNames(columns);
@@ -349,12 +347,29 @@ public final class SourceReader {
   }
 
   /**
+   * The message of a Parquet failure that says most: the one naming the file (Spark's "Parquet
+   * column cannot be converted in file ...", or Parquet's "... is not a Parquet file"), else the
+   * root cause's. A job failure's own message is skipped: it holds the executor's stack trace.
+   */
+  public static String parquetDetail(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      String m = c.getMessage();
+      if (m != null
+          && !m.startsWith("Job aborted")
+          && (m.contains(" in file ") || m.contains("is not a Parquet file"))) {
+        return m;
+      }
+    }
+    return rootMessage(t);
+  }
+
+  /**
    * Explains a fail-fast parse failure: reads the source once more, permissively, to count the
    * malformed records and show the first few with their files. Runs only after a failure, so the
    * happy path pays nothing for it.
    */
   public ValidationException explainMalformed(Dataset<Row> failed, Throwable cause) {
-    String detail = Errors.oneLine(rootMessage(cause));
+    String detail = Errors.clause(rootMessage(cause));
     try {
       StructType known = readSchema != null ? readSchema : format.explicitSchema().orElse(dataset);
       known = known == null ? null : withoutCorrupt(known);
@@ -399,31 +414,48 @@ public final class SourceReader {
 
   private ValidationException malformed(
       long count, List<String> examples, String detail, Throwable cause) {
+    StringBuilder tail = new StringBuilder();
+    tail.append(
+        ". Nothing was committed. Fix: correct the records (or formatParams such as separator,"
+            + " quoteChar, comment, encoding, multiLine, rowTag, schema, dateFormat,"
+            + " timestampFormat) and create the changeset again.");
+    if (format.format() == FormatType.JSON
+        && !"true".equals(format.readerOptions().get("multiLine"))) {
+      tail.append(
+          " A record split over several lines (pretty-printed JSON) needs multiLine=true, which"
+              + " reads each file as one document or array.");
+    }
     StringBuilder sb = new StringBuilder();
     if (count > 0) {
       sb.append(count)
           .append(" malformed record(s) in the ")
           .append(format.format())
-          .append(" source");
-      sb.append("; first: ").append(String.join(" | ", examples));
+          .append(" source; first: ");
+      // The parser's reason (e.g. a timestampFormat Spark cannot use) names the problem; it is
+      // short, and examples are left out rather than letting the model's 1000 cut the fix.
+      String reason = "; reason: " + Errors.clip(detail, 160);
+      int room = MESSAGE_LIMIT - sb.length() - reason.length() - tail.length();
+      for (int i = 0; i < examples.size(); i++) {
+        String next = (i == 0 ? "" : " | ") + examples.get(i);
+        if (i > 0 && next.length() > room) {
+          break;
+        }
+        sb.append(next);
+        room -= next.length();
+      }
+      sb.append(reason);
     } else {
       sb.append("The ")
           .append(format.format())
-          .append(" source could not be parsed: ")
-          .append(detail);
+          .append(" source ")
+          .append(Errors.clip(snapshot.describe(), 200))
+          .append(" could not be parsed: ");
+      sb.append(Errors.clip(detail, MESSAGE_LIMIT - sb.length() - tail.length()));
     }
-    sb.append(
-        ". Nothing was committed. Fix: correct the records (or formatParams such as separator,"
-            + " quoteChar, comment, encoding, multiLine, rowTag, schema) and create the changeset"
-            + " again.");
-    if (format.format() == FormatType.JSON
-        && !"true".equals(format.readerOptions().get("multiLine"))) {
-      sb.append(
-          " A record split over several lines (pretty-printed JSON) needs multiLine=true, which"
-              + " reads each file as one document or array.");
-    }
-    return new ValidationException(sb.toString(), cause);
+    return new ValidationException(sb.append(tail).toString(), cause);
   }
+
+  private static final int MESSAGE_LIMIT = io.habanero.model.ChangesetErrorInfo.MAX_MESSAGE_LENGTH;
 
   static String rootMessage(Throwable t) {
     String msg = String.valueOf(t.getMessage());

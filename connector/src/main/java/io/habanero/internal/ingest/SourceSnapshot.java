@@ -42,19 +42,29 @@ public final class SourceSnapshot {
    */
   public static Path toHadoopPath(String s3SourcePath) {
     String p = s3SourcePath.trim();
-    if (p.startsWith("s3://")) {
-      return new Path("s3a://" + p.substring("s3://".length()));
-    }
-    URI uri;
     try {
-      uri = new URI(p.replace(" ", "%20"));
-    } catch (java.net.URISyntaxException e) {
-      uri = null;
+      if (p.startsWith("s3://")) {
+        return new Path("s3a://" + p.substring("s3://".length()));
+      }
+      URI uri;
+      try {
+        uri = new URI(p.replace(" ", "%20"));
+      } catch (java.net.URISyntaxException e) {
+        uri = null;
+      }
+      if (uri == null || uri.getScheme() == null || uri.getScheme().length() == 1) {
+        return new Path(java.nio.file.Path.of(p).toAbsolutePath().normalize().toUri());
+      }
+      return new Path(uri);
+    } catch (IllegalArgumentException e) {
+      // Hadoop's Path and java.nio's InvalidPathException refuse it: a request error, which
+      // would otherwise reach the caller as a raw IllegalArgumentException.
+      throw Errors.invalid(
+          "sourceParams.s3SourcePath",
+          p.replace("\0", "\\0"),
+          "it is not a valid path (" + Errors.clause(e.getMessage()).replace("\0", "\\0") + ")",
+          "give the file or prefix to ingest, e.g. s3://bucket/feeds/day1/ or /data/day1.csv");
     }
-    if (uri == null || uri.getScheme() == null || uri.getScheme().length() == 1) {
-      return new Path(java.nio.file.Path.of(p).toAbsolutePath().normalize().toUri());
-    }
-    return new Path(uri);
   }
 
   /**
@@ -70,7 +80,24 @@ public final class SourceSnapshot {
     List<SourceFile> out = new ArrayList<>();
     String directory = null;
     try {
-      FileSystem fs = root.getFileSystem(conf);
+      FileSystem fs;
+      try {
+        fs = root.getFileSystem(conf);
+      } catch (org.apache.hadoop.fs.UnsupportedFileSystemException e) {
+        // A request error (e.g. ftp:// or a typo in s3a://), not an infrastructure failure.
+        throw Errors.invalid(
+            "sourceParams.s3SourcePath",
+            s3SourcePath,
+            "no file system is configured for its scheme '" + root.toUri().getScheme() + "'",
+            "use s3:// or s3a:// for S3, or a local path or file: URI on a local warehouse");
+      } catch (IllegalArgumentException e) {
+        // The file system refuses the URI itself, e.g. S3A's "bucket is null/empty" for s3://.
+        throw Errors.invalid(
+            "sourceParams.s3SourcePath",
+            s3SourcePath,
+            "its file system cannot open it (" + Errors.clause(e.getMessage()) + ")",
+            "name the bucket and the prefix, e.g. s3://bucket/feeds/day1/");
+      }
       FileStatus top;
       try {
         top = fs.getFileStatus(root);
@@ -103,7 +130,12 @@ public final class SourceSnapshot {
         }
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot list " + s3SourcePath, e);
+      // Thrown to the create call: an access failure (403, a denied directory) must arrive as
+      // ACCESS_DENIED, and only what is left as an internal error, never as a raw IOException.
+      throw Errors.classify(
+          new IOException(
+              "Cannot list sourceParams.s3SourcePath '" + s3SourcePath + "': " + e.getMessage(),
+              e));
     }
     if (out.isEmpty()) {
       throw Errors.emptySource(s3SourcePath);
@@ -146,6 +178,14 @@ public final class SourceSnapshot {
     URI u = new Path(path).toUri().normalize();
     String authority = u.getAuthority() == null ? "" : u.getAuthority();
     return u.getScheme() + "://" + authority + u.getPath();
+  }
+
+  /** The source for messages: its one file, or its directory and how many files it holds. */
+  public String describe() {
+    if (files.size() == 1) {
+      return files.get(0).path;
+    }
+    return (directory != null ? directory : files.get(0).path) + " (" + files.size() + " files)";
   }
 
   /** The listed directory when the source path is a prefix, or empty for a single file. */
@@ -216,13 +256,7 @@ public final class SourceSnapshot {
         keysFile = f.path;
       } else if (!keys.equals(mine)) {
         throw Errors.mixedPartitionLayout(
-            f.path,
-            "is in partition folders for "
-                + mine
-                + " but "
-                + keysFile
-                + " is in folders for "
-                + keys);
+            f.path, "is in " + folders(mine) + " but " + keysFile + " is in " + folders(keys));
       }
     }
     return keys == null ? List.of() : List.copyOf(keys);
@@ -237,6 +271,10 @@ public final class SourceSnapshot {
     if (!partitions.isEmpty() && format == io.habanero.model.FormatType.XML) {
       throw Errors.xmlPartitionFolders(directory, partitions);
     }
+  }
+
+  private static String folders(List<String> columns) {
+    return columns.isEmpty() ? "no partition folder" : "partition folders for " + columns;
   }
 
   public List<SourceFile> files() {
