@@ -153,8 +153,10 @@ public final class ChangesetService implements AutoCloseable {
           "is only for MODIFY, but changeType is " + req.changeType(),
           "drop updatesChangesetId, or use changeType MODIFY");
     }
-    SourcePaths.check(path, settings, warehouse);
-    SourceSnapshot snapshot = SourceSnapshot.list(path, hadoopConf());
+    // The listing reads the canonical spelling that was checked, and its files are checked again.
+    SourcePaths.Checked source = SourcePaths.check(path, settings, warehouse);
+    SourceSnapshot snapshot = SourceSnapshot.list(source.path(), hadoopConf());
+    source.checkListed(snapshot);
     snapshot.checkCompression(
         format.compressionExtension(), req.formatParams().getOrDefault("compression", "none"));
     snapshot.checkLayout(formatType);
