@@ -15,6 +15,7 @@ import io.habanero.internal.ingest.SourceFormat;
 import io.habanero.internal.ingest.SourceSnapshot;
 import io.habanero.internal.warehouse.SourcePaths;
 import io.habanero.internal.warehouse.Warehouse;
+import io.habanero.internal.warehouse.WriterSafety;
 import io.habanero.model.ChangeType;
 import io.habanero.model.Changeset;
 import io.habanero.model.ChangesetSummary;
@@ -114,6 +115,7 @@ public final class ChangesetService implements AutoCloseable {
     if (req == null) {
       throw Errors.missing("request", "pass a CreateChangesetRequest");
     }
+    WriterSafety.check(spark, settings, warehouse);
     String datasetId = Ids.check("datasetId", req.datasetId());
     if (req.changeType() == null) {
       throw Errors.missing("changeType", "set changeType to APPEND, REPLACE or MODIFY");
@@ -252,6 +254,7 @@ public final class ChangesetService implements AutoCloseable {
       boolean mergeSchema,
       boolean allowEmpty,
       ProgressListener listener) {
+    WriterSafety.check(spark, settings, warehouse);
     Ids.check("datasetId", datasetId);
     if (changeType == null) {
       throw Errors.missing("changeType", "set changeType to APPEND, REPLACE or MODIFY");
