@@ -29,6 +29,11 @@ public final class HabaneroSettings {
     STS_ENDPOINT("sts.endpoint", null, "STS endpoint override"),
     S3_ENDPOINT("s3.endpoint", null, "S3 endpoint override for S3A"),
     S3_PATH_STYLE_ACCESS("s3.path-style-access", "false", "path-style access for S3A"),
+    S3_SINGLE_WRITER(
+        "s3.single-writer",
+        "false",
+        "true acknowledges that only one Spark driver ever writes to this S3 warehouse; without it,"
+            + " or Delta's multi-cluster S3DynamoDBLogStore, changesets on S3 are refused"),
     ALLOWED_SOURCE_PREFIXES(
         "source.allowed-prefixes",
         null,
@@ -124,6 +129,11 @@ public final class HabaneroSettings {
       throw Errors.invalidSetting(
           Key.S3_PATH_STYLE_ACCESS, style, "must be true or false", "use true or false");
     }
+    String singleWriter = get(Key.S3_SINGLE_WRITER).toLowerCase(Locale.ROOT);
+    if (!singleWriter.equals("true") && !singleWriter.equals("false")) {
+      throw Errors.invalidSetting(
+          Key.S3_SINGLE_WRITER, singleWriter, "must be true or false", "use true or false");
+    }
     try {
       if (Long.parseLong(get(Key.LEASE_TIMEOUT_SECONDS)) < 1) {
         throw new NumberFormatException();
@@ -184,6 +194,11 @@ public final class HabaneroSettings {
 
   public boolean s3PathStyleAccess() {
     return Boolean.parseBoolean(get(Key.S3_PATH_STYLE_ACCESS));
+  }
+
+  /** Whether the operator acknowledged that one Spark driver alone writes to the S3 warehouse. */
+  public boolean s3SingleWriter() {
+    return Boolean.parseBoolean(get(Key.S3_SINGLE_WRITER));
   }
 
   public long leaseTimeoutMillis() {

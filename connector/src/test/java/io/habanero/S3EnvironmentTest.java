@@ -93,6 +93,8 @@ class S3EnvironmentTest {
     o.put("sts.endpoint", sts.endpoint().toString());
     o.put("s3.endpoint", s3.endpoint().toString());
     o.put("s3.path-style-access", "true");
+    // One driver (this JVM) writes; without Delta's DynamoDB log store, S3 writes need this.
+    o.put("s3.single-writer", "true");
     return o;
   }
 

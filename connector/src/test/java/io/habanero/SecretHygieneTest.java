@@ -131,6 +131,7 @@ class SecretHygieneTest {
     o.put("sts.endpoint", sts.endpoint().toString());
     o.put("s3.endpoint", s3.endpoint().toString());
     o.put("s3.path-style-access", "true");
+    o.put("s3.single-writer", "true"); // this JVM is the only writer
     return o;
   }
 

@@ -15,6 +15,7 @@ import io.habanero.internal.ingest.SourceFormat;
 import io.habanero.internal.ingest.SourceSnapshot;
 import io.habanero.internal.warehouse.SourcePaths;
 import io.habanero.internal.warehouse.Warehouse;
+import io.habanero.internal.warehouse.WriterSafety;
 import io.habanero.model.ChangeType;
 import io.habanero.model.Changeset;
 import io.habanero.model.ChangesetSummary;
@@ -115,6 +116,7 @@ public final class ChangesetService implements AutoCloseable {
     if (req == null) {
       throw Errors.missing("request", "pass a CreateChangesetRequest");
     }
+    WriterSafety.check(spark, settings, warehouse);
     String datasetId = Ids.check("datasetId", req.datasetId());
     if (req.changeType() == null) {
       throw Errors.missing("changeType", "set changeType to APPEND, REPLACE or MODIFY");
@@ -154,8 +156,10 @@ public final class ChangesetService implements AutoCloseable {
           "is only for MODIFY, but changeType is " + req.changeType(),
           "drop updatesChangesetId, or use changeType MODIFY");
     }
-    SourcePaths.check(path, settings, warehouse);
-    SourceSnapshot snapshot = SourceSnapshot.list(path, hadoopConf());
+    // The listing reads the canonical spelling that was checked, and its files are checked again.
+    SourcePaths.Checked source = SourcePaths.check(path, settings, warehouse);
+    SourceSnapshot snapshot = SourceSnapshot.list(source.path(), hadoopConf());
+    source.checkListed(snapshot);
     snapshot.checkCompression(
         format.compressionExtension(), req.formatParams().getOrDefault("compression", "none"));
     snapshot.checkLayout(formatType);
@@ -274,6 +278,7 @@ public final class ChangesetService implements AutoCloseable {
       boolean mergeSchema,
       boolean allowEmpty,
       ProgressListener listener) {
+    WriterSafety.check(spark, settings, warehouse);
     Ids.check("datasetId", datasetId);
     if (changeType == null) {
       throw Errors.missing("changeType", "set changeType to APPEND, REPLACE or MODIFY");

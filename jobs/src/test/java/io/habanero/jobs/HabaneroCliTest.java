@@ -453,6 +453,61 @@ class HabaneroCliTest {
   }
 
   @Test
+  void anHdfsSourceOnALocalWarehouseExitsTwoWithOneLineNamingTheAcceptedSchemes() {
+    CliRun r =
+        cli(
+            "create-changeset",
+            "--dataset-id",
+            "t",
+            "--change-type",
+            "APPEND",
+            "--source-params",
+            "s3SourcePath=hdfs://namenode:8020/feeds/a.csv",
+            "--format-type",
+            "CSV");
+
+    // A validation error (2), not an internal one (7): refused before any file system call.
+    assertThat(r.code()).as(r.toString()).isEqualTo(HabaneroCli.USAGE_OR_VALIDATION);
+    assertThat(r.out()).isEmpty();
+    assertThat(r.habaneroErrLines())
+        .singleElement()
+        .asString()
+        .startsWith("habanero: ValidationException (VALIDATION): sourceParams.s3SourcePath")
+        .contains("scheme 'hdfs'")
+        .contains("s3://")
+        .contains("file:")
+        .contains("Fix:");
+    assertThat(cli("list-changesets", "--dataset-id", "t").code()).isEqualTo(HabaneroCli.NOT_FOUND);
+  }
+
+  @Test
+  void anEncodedDotDotSourceExitsFourAccessDeniedWithOneLine() throws IOException {
+    Path src = csv("a.csv", "id\n1\n");
+
+    // src/%2e%2E/src/a.csv decodes to src/../src/a.csv.
+    CliRun r =
+        cli(
+            "create-changeset",
+            "--dataset-id",
+            "t",
+            "--change-type",
+            "APPEND",
+            "--source-params",
+            "s3SourcePath=file:" + src.getParent() + "/%2e%2E/src/a.csv",
+            "--format-type",
+            "CSV");
+
+    assertThat(r.code()).as(r.toString()).isEqualTo(HabaneroCli.ACCESS_DENIED);
+    assertThat(r.out()).isEmpty();
+    assertThat(r.habaneroErrLines())
+        .singleElement()
+        .asString()
+        .startsWith("habanero: AccessDeniedException (ACCESS_DENIED): sourceParams.s3SourcePath")
+        .contains("percent-encoded");
+    assertThat(cli("list-changesets", "--dataset-id", "t").code()).isEqualTo(HabaneroCli.NOT_FOUND);
+  }
+
+  @Test
   void credentialsOnALocalEnvironmentExitTwoWithAClearMessage() {
     CliRun r = cli("get-programmatic-access-credentials", "--environment-id", "local");
 

@@ -39,12 +39,17 @@ public final class SourceSnapshot {
 
   /**
    * Turns {@code s3://} into S3A's {@code s3a://} and a bare local path into a {@code file:} URI.
+   * An S3 key is taken literally under either scheme (as Spark and the AWS CLI take it: {@code %20}
+   * is three characters of the key); a {@code file:} URI is decoded.
    */
   public static Path toHadoopPath(String s3SourcePath) {
     String p = s3SourcePath.trim();
     try {
       if (p.startsWith("s3://")) {
         return new Path("s3a://" + p.substring("s3://".length()));
+      }
+      if (p.startsWith("s3a://")) {
+        return new Path(p); // keys are taken literally, as Spark takes them
       }
       URI uri;
       try {

@@ -80,6 +80,8 @@ class ClusterS3SubmitIT {
       conf.put("spark.habanero.sts.endpoint", sts.endpoint().toString());
       conf.put("spark.habanero.s3.endpoint", s3.endpoint().toString());
       conf.put("spark.habanero.s3.path-style-access", "true");
+      // Each submitted driver writes alone (the story's steps run one after another).
+      conf.put("spark.habanero.s3.single-writer", "true");
       BASE_IDENTITY.forEach((k, v) -> conf.put("spark.executorEnv." + k, v));
       // S3A of Hadoop 3.3.x loads credentials providers only through its own class loader
       // (HADOOP-17372, HADOOP-18993), never the application's: the jar must also be on the JVMs'
