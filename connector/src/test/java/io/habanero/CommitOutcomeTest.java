@@ -63,6 +63,9 @@ class CommitOutcomeTest {
   private Habanero faulty(Map<String, String> more) {
     Map<String, String> settings = new java.util.HashMap<>(more);
     settings.put("warehouse", FaultyFileSystem.SCHEME + "://" + wh.toAbsolutePath());
+    // One writer: Delta's LocalLogStore is not safe for several, which Habanero refuses unless
+    // acknowledged.
+    settings.put("s3.single-writer", "true");
     return Habanero.create(SharedSpark.get(), settings);
   }
 
