@@ -30,10 +30,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 /**
- * A real Spark standalone cluster for tests: one Master and one Worker, each its own JVM, bound to
- * 127.0.0.1 only. The Worker launches executors the way a Spark distribution does, with {@code
- * $SPARK_HOME/jars/*} as their classpath, from a throwaway {@code SPARK_HOME} whose {@code jars/}
- * links to the jars of the test classpath.
+ * A real Spark standalone cluster for tests: one Master and one Worker (or several, see {@link
+ * #start(Path, Map, List, int)}), each its own JVM, bound to loopback only (127.0.0.1 unless a
+ * worker is given another 127.x address). The Worker launches executors the way a Spark
+ * distribution does, with {@code $SPARK_HOME/jars/*} as their classpath, from a throwaway {@code
+ * SPARK_HOME} whose {@code jars/} links to the jars of the test classpath.
  *
  * <p>That "distribution" is the test classpath <em>without</em> what the jobs jar exists to bring
  * (Habanero, Delta, spark-xml, picocli, the AWS SDK v2; see {@link #bundledByJobsJar}), so the
@@ -85,17 +86,24 @@ public final class StandaloneCluster implements AutoCloseable {
   private final String classpath;
   private final List<String> addOpens;
   private final Map<String, String> extraEnv;
+  private final List<String> workerHosts;
+  private final int coresPerWorker;
   private final List<Process> processes = new CopyOnWriteArrayList<>();
   private final Thread shutdownHook = new Thread(this::destroyAll, "standalone-cluster-stop");
   private final AtomicInteger submits = new AtomicInteger();
   private int masterPort;
   private int masterWebUiPort;
-  private int workerWebUiPort;
+  private final List<Integer> workerWebUiPorts = new ArrayList<>();
   private Process master;
-  private Process worker;
+  private final List<Process> workers = new ArrayList<>();
 
   private StandaloneCluster(
-      Path dir, List<Path> distribution, List<String> addOpens, Map<String, String> extraEnv) {
+      Path dir,
+      List<Path> distribution,
+      List<String> addOpens,
+      Map<String, String> extraEnv,
+      List<String> workerHosts,
+      int coresPerWorker) {
     this.dir = dir;
     this.sparkHome = dir.resolve("spark-home");
     this.workDir = dir.resolve("work");
@@ -103,6 +111,8 @@ public final class StandaloneCluster implements AutoCloseable {
         String.join(File.pathSeparator, distribution.stream().map(Path::toString).toList());
     this.addOpens = addOpens;
     this.extraEnv = Map.copyOf(extraEnv);
+    this.workerHosts = List.copyOf(workerHosts);
+    this.coresPerWorker = coresPerWorker;
   }
 
   /**
@@ -122,6 +132,28 @@ public final class StandaloneCluster implements AutoCloseable {
    *     launches) and the spark-submit drivers; e.g. a base AWS identity
    */
   public static StandaloneCluster start(Path parent, Map<String, String> env) throws IOException {
+    return start(parent, env, List.of(HOST), 2);
+  }
+
+  /**
+   * Starts a master and one worker per host ({@code coresPerWorker} cores, 1 GiB each) and waits
+   * until every worker has registered. Each worker, and the executors it launches, binds to its own
+   * loopback address and registers under it, so the scheduler sees distinct hosts: Spark never runs
+   * a speculative copy of a task on a host where that task already has an attempt.
+   *
+   * @param parent a directory (e.g. under target/); the cluster uses a fresh subdirectory of it
+   * @param env extra environment variables of every child (see {@link #start(Path, Map)})
+   * @param workerHosts one loopback address per worker (127.x.y.z), e.g. 127.0.0.1 and 127.0.0.2;
+   *     the master and the drivers stay on 127.0.0.1
+   * @param coresPerWorker the cores each worker offers
+   */
+  public static StandaloneCluster start(
+      Path parent, Map<String, String> env, List<String> workerHosts, int coresPerWorker)
+      throws IOException {
+    if (workerHosts.isEmpty()
+        || !workerHosts.stream().allMatch(h -> h.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}"))) {
+      throw new IllegalArgumentException("worker hosts must be loopback addresses: " + workerHosts);
+    }
     deleteEarlierClusters(parent);
     Path dir =
         Files.createDirectories(
@@ -129,7 +161,9 @@ public final class StandaloneCluster implements AutoCloseable {
                 "cluster-"
                     + LocalDateTime.now()
                         .format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS"))));
-    StandaloneCluster c = new StandaloneCluster(dir, distributionJars(), addOpens(), env);
+    StandaloneCluster c =
+        new StandaloneCluster(
+            dir, distributionJars(), addOpens(), env, workerHosts, coresPerWorker);
     Runtime.getRuntime().addShutdownHook(c.shutdownHook);
     try {
       c.startProcesses();
@@ -220,9 +254,8 @@ public final class StandaloneCluster implements AutoCloseable {
       }
     }
 
-    masterPort = freePort();
-    masterWebUiPort = freePort();
-    workerWebUiPort = freePort();
+    masterPort = freePort(HOST);
+    masterWebUiPort = freePort(HOST);
     master =
         launch(
             "master",
@@ -234,35 +267,47 @@ public final class StandaloneCluster implements AutoCloseable {
                 "--port",
                 Integer.toString(masterPort),
                 "--webui-port",
-                Integer.toString(masterWebUiPort)));
-    worker =
-        launch(
-            "worker",
-            List.of("-Xmx512m"),
-            "org.apache.spark.deploy.worker.Worker",
-            List.of(
-                "--host",
-                HOST,
-                "--cores",
-                "2",
-                "--memory",
-                "1g",
-                "--webui-port",
-                Integer.toString(workerWebUiPort),
-                "--work-dir",
-                workDir.toString(),
-                masterUrl()));
+                Integer.toString(masterWebUiPort)),
+            HOST);
+    for (int i = 0; i < workerHosts.size(); i++) {
+      String host = workerHosts.get(i);
+      int webUiPort = freePort(host);
+      workerWebUiPorts.add(webUiPort);
+      // All workers share the work directory: executor ids are unique within an application.
+      workers.add(
+          launch(
+              workerLogName(i),
+              List.of("-Xmx512m"),
+              "org.apache.spark.deploy.worker.Worker",
+              List.of(
+                  "--host",
+                  host,
+                  "--cores",
+                  Integer.toString(coresPerWorker),
+                  "--memory",
+                  "1g",
+                  "--webui-port",
+                  Integer.toString(webUiPort),
+                  "--work-dir",
+                  workDir.toString(),
+                  masterUrl()),
+              host));
+    }
 
     long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
     String last = "no answer yet";
     while (System.nanoTime() < deadline) {
-      if (!master.isAlive() || !worker.isAlive()) {
-        throw new IllegalStateException(
-            (master.isAlive() ? "the worker" : "the master") + " exited\n" + logTails());
+      if (!master.isAlive()) {
+        throw new IllegalStateException("the master exited\n" + logTails());
+      }
+      for (int i = 0; i < workers.size(); i++) {
+        if (!workers.get(i).isAlive()) {
+          throw new IllegalStateException(workerLogName(i) + " exited\n" + logTails());
+        }
       }
       try {
         JsonNode state = masterState();
-        if (state.path("aliveworkers").asInt() >= 1) {
+        if (state.path("aliveworkers").asInt() >= workers.size()) {
           return;
         }
         last = "aliveworkers=" + state.path("aliveworkers").asText();
@@ -272,7 +317,7 @@ public final class StandaloneCluster implements AutoCloseable {
       sleep(500);
     }
     throw new IllegalStateException(
-        "no worker registered with the master within "
+        "not every worker registered with the master within "
             + STARTUP_TIMEOUT.toSeconds()
             + " s ("
             + last
@@ -280,7 +325,15 @@ public final class StandaloneCluster implements AutoCloseable {
             + logTails());
   }
 
-  private Process launch(String name, List<String> jvm, String mainClass, List<String> args)
+  private static String workerLogName(int i) {
+    return i == 0 ? "worker" : "worker-" + (i + 1);
+  }
+
+  /**
+   * @param localIp the child's SPARK_LOCAL_IP: the address it (and a worker's executors) binds to
+   */
+  private Process launch(
+      String name, List<String> jvm, String mainClass, List<String> args, String localIp)
       throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(java());
@@ -298,18 +351,18 @@ public final class StandaloneCluster implements AutoCloseable {
             .directory(dir.toFile())
             .redirectErrorStream(true)
             .redirectOutput(dir.resolve(name + ".log").toFile());
-    environment(pb);
+    environment(pb, localIp);
     Process p = pb.start();
     processes.add(p);
     return p;
   }
 
-  private void environment(ProcessBuilder pb) {
+  private void environment(ProcessBuilder pb, String localIp) {
     Map<String, String> env = pb.environment();
     env.put("SPARK_HOME", sparkHome.toString());
     env.put("SPARK_CONF_DIR", sparkHome.resolve("conf").toString());
     env.put("SPARK_SCALA_VERSION", "2.12");
-    env.put("SPARK_LOCAL_IP", HOST);
+    env.put("SPARK_LOCAL_IP", localIp);
     env.put("JAVA_HOME", System.getProperty("java.home"));
     env.remove("SPARK_MASTER_HOST");
     env.remove("SPARK_WORKER_DIR");
@@ -337,17 +390,29 @@ public final class StandaloneCluster implements AutoCloseable {
 
   /** The master's state, as its web UI serves it at /json/. */
   public JsonNode masterState() throws IOException {
-    return getJson(masterWebUiPort);
+    return getJson(HOST, masterWebUiPort);
   }
 
-  /** The worker's state (executors, finishedexecutors), as its web UI serves it at /json/. */
+  /**
+   * The (first) worker's state (executors, finishedexecutors), as its web UI serves it at /json/.
+   */
   public JsonNode workerState() throws IOException {
-    return getJson(workerWebUiPort);
+    return workerState(0);
   }
 
-  private static JsonNode getJson(int port) throws IOException {
+  /** The state of worker {@code i} (0-based, in the order of the hosts given to start). */
+  public JsonNode workerState(int i) throws IOException {
+    return getJson(workerHosts.get(i), workerWebUiPorts.get(i));
+  }
+
+  /** The hosts the workers bound to and registered under, in order. */
+  public List<String> workerHosts() {
+    return workerHosts;
+  }
+
+  private static JsonNode getJson(String host, int port) throws IOException {
     HttpURLConnection c =
-        (HttpURLConnection) new URL("http://" + HOST + ":" + port + "/json/").openConnection();
+        (HttpURLConnection) new URL("http://" + host + ":" + port + "/json/").openConnection();
     c.setConnectTimeout(2000);
     c.setReadTimeout(5000);
     try (InputStream in = c.getInputStream()) {
@@ -460,7 +525,7 @@ public final class StandaloneCluster implements AutoCloseable {
             .directory(dir.toFile())
             .redirectOutput(out.toFile())
             .redirectError(err.toFile());
-    environment(pb);
+    environment(pb, HOST);
     long t0 = System.nanoTime();
     Process p = pb.start();
     processes.add(p);
@@ -493,10 +558,14 @@ public final class StandaloneCluster implements AutoCloseable {
     return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
   }
 
-  /** The last lines of the master's and the worker's logs, for failure messages. */
+  /** The last lines of the master's and the workers' logs, for failure messages. */
   public String logTails() {
     StringBuilder sb = new StringBuilder();
-    for (String name : List.of("master", "worker")) {
+    List<String> names = new ArrayList<>(List.of("master"));
+    for (int i = 0; i < workerHosts.size(); i++) {
+      names.add(workerLogName(i));
+    }
+    for (String name : names) {
       try {
         sb.append("--- ")
             .append(name)
@@ -510,8 +579,8 @@ public final class StandaloneCluster implements AutoCloseable {
     return sb.toString();
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
+  private static int freePort(String host) throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(host))) {
       return s.getLocalPort();
     }
   }
@@ -545,11 +614,11 @@ public final class StandaloneCluster implements AutoCloseable {
   }
 
   private void destroyAll() {
-    // Worker (and its executors) before the master, drivers first of all.
+    // Workers (and their executors) before the master, drivers first of all.
     List<Process> order = new ArrayList<>(processes);
     order.remove(master);
-    order.remove(worker);
-    order.add(worker);
+    order.removeAll(workers);
+    order.addAll(workers);
     order.add(master);
     for (Process p : order) {
       stop(p);
