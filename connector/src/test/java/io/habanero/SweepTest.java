@@ -15,6 +15,7 @@ import io.habanero.errors.ResourceNotFoundException;
 import io.habanero.errors.ValidationException;
 import io.habanero.model.ChangeType;
 import io.habanero.model.Changeset;
+import io.habanero.model.ErrorCategory;
 import io.habanero.model.IngestionStatus;
 import io.habanero.model.SweepRequest;
 import io.habanero.model.SweepResult;
@@ -36,6 +37,7 @@ import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
@@ -632,6 +634,140 @@ class SweepTest {
                     Map.of("warehouse", wh.toString(), "sweep.safety-window-minutes", "-5")))
         .isInstanceOf(ValidationException.class)
         .hasMessageContaining("spark.habanero.sweep.safety-window-minutes");
+  }
+
+  @Test
+  void anEmptyReplaceOrAFailureOnTheFirstRecordLeavesNoFileBehind() throws Exception {
+    csvChangeset(h, tmp, DS, ChangeType.APPEND, null, "sym,px\nAAPL,1.5\n");
+    Set<Path> committed = onDisk();
+    Set<String> hidden = hiddenFiles();
+    Path dir = Fixtures.freshDir(tmp);
+    Fixtures.write(dir.resolve("header-only.csv"), "sym,px\n");
+
+    Changeset c = h.createChangeset(csv(DS, ChangeType.REPLACE, dir).build()).changeset();
+
+    assertThat(c.status()).isEqualTo(IngestionStatus.FAILED);
+    assertThat(c.errorInfo().errorCategory()).isEqualTo(ErrorCategory.VALIDATION);
+    assertThat(c.errorInfo().errorMessage()).contains("no data rows");
+    // Delta wrote an empty Parquet file for the write's only task, without an AddFile; the
+    // failed changeset removed it and its checksum.
+    assertThat(onDisk()).isEqualTo(committed);
+    assertThat(hiddenFiles()).isEqualTo(hidden);
+    assertThat(rows(h.readDataset(DS))).containsExactly("[AAPL,1.5]");
+
+    // A fail-fast failure on the first record: the failed task's writer closed an empty file.
+    failed();
+    assertThat(onDisk()).isEqualTo(committed);
+    assertThat(hiddenFiles()).isEqualTo(hidden);
+    assertThat(rows(h.readDataset(DS))).containsExactly("[AAPL,1.5]");
+  }
+
+  @Test
+  void anEmptyFileLeftWhileAnotherChangesetRunsIsTheSweepsAndTheOtherCommitsWhole()
+      throws Exception {
+    csvChangeset(h, tmp, DS, ChangeType.APPEND, null, "sym,px\nAAPL,1.5\n");
+    Set<Path> committed = onDisk();
+    CountDownLatch written = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicBoolean first = new AtomicBoolean(true);
+    h.service()
+        .setCheckpoint(
+            (phase, rec) -> {
+              if (phase.equals("written") && first.getAndSet(false)) {
+                written.countDown();
+                release.await(60, TimeUnit.SECONDS);
+              }
+            });
+    Path src = Fixtures.write(Fixtures.freshDir(tmp).resolve("b.csv"), "sym,px\nGS,3.5\n");
+    ChangesetHandle other = h.submitChangeset(csv(DS, ChangeType.APPEND, src.getParent()).build());
+    Set<Path> left;
+    Set<Path> others;
+    try {
+      assertThat(written.await(60, TimeUnit.SECONDS)).isTrue();
+      others = minus(onDisk(), committed);
+      Path dir = Fixtures.freshDir(tmp);
+      Fixtures.write(dir.resolve("header-only.csv"), "sym,px\n");
+      Changeset empty = h.createChangeset(csv(DS, ChangeType.REPLACE, dir).build()).changeset();
+      assertThat(empty.status()).isEqualTo(IngestionStatus.FAILED);
+      // Another changeset was running, so the empty file could be its own: it is left.
+      left = minus(onDisk(), union(committed, others));
+      assertThat(left).hasSize(1);
+    } finally {
+      release.countDown();
+    }
+    Changeset end = other.await(Duration.ofSeconds(60));
+    assertThat(end.status()).isEqualTo(IngestionStatus.SUCCESS);
+
+    DatasetSweep d = only(sweep(Duration.ZERO, false));
+
+    assertThat(removed(d)).isEqualTo(left);
+    assertThat(onDisk()).isEqualTo(union(committed, others)).containsAll(current());
+    assertThat(rows(h.readDataset(DS))).isEqualTo(sorted("[AAPL,1.5]", "[GS,3.5]"));
+  }
+
+  /**
+   * Runs {@code loser} paused at its "written" checkpoint while {@code winner} commits, then lets
+   * it commit on the stale snapshot, which Delta refuses.
+   */
+  private Changeset loseARace(io.habanero.model.CreateChangesetRequest loser, Runnable winner)
+      throws Exception {
+    CountDownLatch written = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicBoolean first = new AtomicBoolean(true);
+    h.service()
+        .setCheckpoint(
+            (phase, rec) -> {
+              if (phase.equals("written") && first.getAndSet(false)) {
+                written.countDown();
+                release.await(60, TimeUnit.SECONDS);
+              }
+            });
+    ChangesetHandle handle = h.submitChangeset(loser);
+    try {
+      assertThat(written.await(60, TimeUnit.SECONDS)).isTrue();
+      winner.run();
+    } finally {
+      release.countDown();
+    }
+    return handle.await(Duration.ofSeconds(60));
+  }
+
+  @Test
+  void aChangesetThatLosesACommitRaceLeavesNoFileBehind() throws Exception {
+    Changeset target = csvChangeset(h, tmp, DS, ChangeType.APPEND, null, "sym,px\nAAPL,1.5\n");
+    csvChangeset(h, tmp, DS, ChangeType.APPEND, null, "sym,px\nGS,3.5\n");
+
+    // A MODIFY that loses to another MODIFY of the same changeset cannot be applied again.
+    Path fix = Fixtures.write(Fixtures.freshDir(tmp).resolve("f.csv"), "sym,px\nAAPL,1.75\n");
+    Changeset lost =
+        loseARace(
+            csv(DS, ChangeType.MODIFY, fix.getParent()).updatesChangesetId(target.id()).build(),
+            () -> csvChangeset(h, tmp, DS, ChangeType.MODIFY, target.id(), "sym,px\nAAPL,1.6\n"));
+    assertThat(lost.status()).isEqualTo(IngestionStatus.FAILED);
+    assertThat(lost.errorInfo().errorCategory()).isEqualTo(ErrorCategory.USER_RECOVERABLE);
+    // Its files, the new rows and the rewrite of the modified changeset's files, are all gone:
+    // every data file on disk is one that a version references.
+    assertThat(onDisk()).isEqualTo(intersection(onDisk(), referencedByAnyVersion()));
+    assertThat(rows(h.readDataset(DS))).isEqualTo(sorted("[AAPL,1.6]", "[GS,3.5]"));
+
+    // A REPLACE that loses to an APPEND is applied again; its first attempt's file is gone.
+    Path all = Fixtures.write(Fixtures.freshDir(tmp).resolve("r.csv"), "sym,px\nIBM,4.5\n");
+    Changeset replaced =
+        loseARace(
+            csv(DS, ChangeType.REPLACE, all.getParent()).build(),
+            () -> csvChangeset(h, tmp, DS, ChangeType.APPEND, null, "sym,px\nSAP,6.5\n"));
+    assertThat(replaced.status()).as("%s", replaced.errorInfo()).isEqualTo(IngestionStatus.SUCCESS);
+    assertThat(onDisk()).isEqualTo(intersection(onDisk(), referencedByAnyVersion()));
+    assertThat(rows(h.readDataset(DS))).containsExactly("[IBM,4.5]");
+  }
+
+  /** The hidden files (checksums) of the table directory, outside the log. */
+  private Set<String> hiddenFiles() throws IOException {
+    try (Stream<Path> s = Files.list(table())) {
+      return s.map(p -> p.getFileName().toString())
+          .filter(n -> n.startsWith("."))
+          .collect(Collectors.toCollection(TreeSet::new));
+    }
   }
 
   private static Set<Path> union(Set<Path> a, Set<Path> b) {
