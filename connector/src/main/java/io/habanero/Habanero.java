@@ -20,6 +20,8 @@ import io.habanero.model.GetWorkingLocationResponse;
 import io.habanero.model.ListChangesetsRequest;
 import io.habanero.model.ListChangesetsResponse;
 import io.habanero.model.LocationType;
+import io.habanero.model.SweepRequest;
+import io.habanero.model.SweepResult;
 import io.habanero.model.UpdateChangesetRequest;
 import io.habanero.model.UpdateChangesetResponse;
 import java.util.Map;
@@ -240,6 +242,32 @@ public final class Habanero implements AutoCloseable {
    */
   public Dataset<Row> readDataset(String datasetId, String changesetId) {
     return service.read(datasetId, changesetId, false);
+  }
+
+  /**
+   * Sweep, a Habanero maintenance operation: removes what failed and killed changesets left in the
+   * warehouse. That is data files that no Delta version references, quarantine directories of
+   * FAILED changesets, and abandoned temporary record files, each only when older than the safety
+   * window. It never removes a file that any Delta version references (time travel to every SUCCESS
+   * changeset keeps working) nor a file that a running changeset may own, and it leaves a dataset
+   * untouched when its Delta log cannot be read. It runs only when called.
+   *
+   * @param request the dataset (null for all), the safety window (null for the setting {@code
+   *     sweep.safety-window-minutes}, default 60) and whether this is a dry run
+   * @return what was removed (or would be, in a dry run), per dataset
+   * @throws io.habanero.errors.ValidationException if the dataset id or the window is invalid
+   * @throws io.habanero.errors.ResourceNotFoundException if the named dataset is unknown
+   */
+  public SweepResult sweep(SweepRequest request) {
+    return sweep(request, line -> {});
+  }
+
+  /**
+   * As {@link #sweep(SweepRequest)}, reporting each step (files scanned, removed) to {@code
+   * progress}.
+   */
+  public SweepResult sweep(SweepRequest request, java.util.function.Consumer<String> progress) {
+    return service.sweep(request, progress);
   }
 
   /** Waits for this process's running changesets, then releases threads. */

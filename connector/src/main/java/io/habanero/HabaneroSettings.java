@@ -43,7 +43,13 @@ public final class HabaneroSettings {
         "changeset.lease-timeout-seconds",
         "120",
         "after this long without a heartbeat, a RUNNING changeset of a process on another host is"
-            + " considered dead and resolved");
+            + " considered dead and resolved"),
+    SWEEP_SAFETY_WINDOW_MINUTES(
+        "sweep.safety-window-minutes",
+        "60",
+        "how old (minutes) an unreferenced data file, or a FAILED changeset's quarantine, must be"
+            + " before the sweep removes it; 0 removes every leftover (never a running changeset's"
+            + " files)");
 
     private final String name;
     private final String defaultValue;
@@ -145,6 +151,17 @@ public final class HabaneroSettings {
           "must be a positive whole number of seconds",
           "use e.g. 120");
     }
+    try {
+      if (Long.parseLong(get(Key.SWEEP_SAFETY_WINDOW_MINUTES)) < 0) {
+        throw new NumberFormatException();
+      }
+    } catch (NumberFormatException e) {
+      throw Errors.invalidSetting(
+          Key.SWEEP_SAFETY_WINDOW_MINUTES,
+          get(Key.SWEEP_SAFETY_WINDOW_MINUTES),
+          "must be a whole number of minutes, 0 or more",
+          "use e.g. 60");
+    }
     if (warehouse().isEmpty()) {
       throw Errors.invalidSetting(
           Key.WAREHOUSE, "", "must not be blank", "use a local path or s3a://bucket/prefix");
@@ -203,6 +220,11 @@ public final class HabaneroSettings {
 
   public long leaseTimeoutMillis() {
     return Long.parseLong(get(Key.LEASE_TIMEOUT_SECONDS)) * 1000L;
+  }
+
+  /** The sweep's default safety window. */
+  public java.time.Duration sweepSafetyWindow() {
+    return java.time.Duration.ofMinutes(Long.parseLong(get(Key.SWEEP_SAFETY_WINDOW_MINUTES)));
   }
 
   @Override

@@ -579,6 +579,37 @@ public final class ChangesetService implements AutoCloseable {
         r.readVersion == null ? -1 : r.readVersion);
   }
 
+  /**
+   * The sweep maintenance operation (see {@link io.habanero.internal.warehouse.OrphanSweep} for its
+   * rules).
+   *
+   * @param progress receives a line per step
+   */
+  public io.habanero.model.SweepResult sweep(
+      io.habanero.model.SweepRequest request, java.util.function.Consumer<String> progress) {
+    io.habanero.model.SweepRequest req =
+        request == null ? io.habanero.model.SweepRequest.all() : request;
+    if (req.datasetId() != null) {
+      Ids.check("datasetId", req.datasetId());
+    }
+    java.time.Duration window =
+        req.safetyWindow() == null ? settings.sweepSafetyWindow() : req.safetyWindow();
+    if (window.isNegative()) {
+      throw Errors.invalid(
+          "safetyWindow",
+          window.toString(),
+          "it must not be negative",
+          "use 0 (remove every leftover now) or more, or null for the default "
+              + settings.sweepSafetyWindow().toMinutes()
+              + " minutes ("
+              + HabaneroSettings.Key.SWEEP_SAFETY_WINDOW_MINUTES.confKey()
+              + ")");
+    }
+    return new io.habanero.internal.warehouse.OrphanSweep(
+            spark, warehouse, log, progress == null ? line -> {} : progress)
+        .run(req.datasetId(), window, req.dryRun());
+  }
+
   public String arn(String datasetId, String changesetId) {
     return String.format(
         "arn:habanero:finspace:%s:%s:dataset/%s/changeset/%s",

@@ -11,9 +11,9 @@ import io.habanero.errors.ValidationException;
 import io.habanero.model.ChangeType;
 import io.habanero.model.Changeset;
 import io.habanero.model.ChangesetErrorInfo;
-import io.habanero.model.ErrorCategory;
 import io.habanero.model.ChangesetSummary;
 import io.habanero.model.CreateChangesetRequest;
+import io.habanero.model.ErrorCategory;
 import io.habanero.model.FormatType;
 import io.habanero.model.GetChangesetRequest;
 import io.habanero.model.GetProgrammaticAccessCredentialsRequest;
@@ -22,6 +22,8 @@ import io.habanero.model.IngestionStatus;
 import io.habanero.model.ListChangesetsRequest;
 import io.habanero.model.LocationType;
 import io.habanero.model.SourceType;
+import io.habanero.model.SweepRequest;
+import io.habanero.model.SweepResult;
 import io.habanero.model.UpdateChangesetRequest;
 import io.habanero.model.UpdateChangesetResponse;
 import java.io.PrintStream;
@@ -87,7 +89,8 @@ import picocli.CommandLine.ParentCommand;
       HabaneroCli.GetChangeset.class,
       HabaneroCli.ListChangesets.class,
       HabaneroCli.UpdateChangeset.class,
-      HabaneroCli.ReadDataset.class
+      HabaneroCli.ReadDataset.class,
+      HabaneroCli.Sweep.class
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
@@ -611,6 +614,61 @@ public final class HabaneroCli implements Callable<Integer> {
       while (rows.hasNext()) {
         cli.out().println(rows.next());
       }
+      return OK;
+    }
+  }
+
+  @Command(
+      name = "sweep",
+      mixinStandardHelpOptions = true,
+      description =
+          "Maintenance: removes data files that no Delta version references, quarantine"
+              + " directories of FAILED changesets and abandoned temporary files, once older than"
+              + " the safety window; never a file that a version or a running changeset needs."
+              + " Prints what was removed.")
+  static final class Sweep implements Callable<Integer> {
+    @ParentCommand HabaneroCli cli;
+
+    @Option(
+        names = "--dataset-id",
+        paramLabel = "D",
+        description = "Sweep this dataset only (default: every dataset).")
+    String datasetId;
+
+    @Option(
+        names = "--safety-window-minutes",
+        paramLabel = "N",
+        description =
+            "Keep leftovers younger than N minutes (default: spark.habanero.sweep"
+                + ".safety-window-minutes, 60); 0 removes them all.")
+    Long safetyWindowMinutes;
+
+    @Option(names = "--dry-run", description = "Report what would be removed; remove nothing.")
+    boolean dryRun;
+
+    @Override
+    public Integer call() {
+      if (safetyWindowMinutes != null && safetyWindowMinutes < 0) {
+        throw new CommandLine.ParameterException(
+            new CommandLine(this),
+            "--safety-window-minutes must be 0 or more, not " + safetyWindowMinutes);
+      }
+      SweepResult r =
+          cli.habanero()
+              .sweep(
+                  new SweepRequest(
+                      datasetId,
+                      safetyWindowMinutes == null
+                          ? null
+                          : java.time.Duration.ofMinutes(safetyWindowMinutes),
+                      dryRun),
+                  line -> {
+                    cli.err.println("habanero: " + line);
+                    cli.err.flush();
+                  });
+      // A dataset that was skipped (its Delta log unreadable) was reported on stderr, and its
+      // "error" member says why; the sweep of the others stands, so the exit code is 0.
+      cli.out().println(ResponseJson.sweep(r));
       return OK;
     }
   }

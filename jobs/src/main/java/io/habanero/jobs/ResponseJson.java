@@ -12,6 +12,7 @@ import io.habanero.model.GetProgrammaticAccessCredentialsResponse;
 import io.habanero.model.GetWorkingLocationResponse;
 import io.habanero.model.ListChangesetsResponse;
 import io.habanero.model.QuarantineInfo;
+import io.habanero.model.SweepResult;
 import io.habanero.model.UpdateChangesetResponse;
 import java.util.Map;
 
@@ -93,6 +94,36 @@ final class ResponseJson {
     ObjectNode root = MAPPER.createObjectNode();
     putIfPresent(root, "changesetId", r.changesetId());
     putIfPresent(root, "datasetId", r.datasetId());
+    return write(root);
+  }
+
+  /** At most this many removed paths are printed per dataset; the rest are counted. */
+  static final int REMOVED_PRINT_LIMIT = 1000;
+
+  /**
+   * Sweep (Habanero's maintenance operation): {@code {"datasets": [{"datasetId",
+   * "dataFilesRemoved", "bytesRemoved", "quarantineDirectoriesRemoved", "removed": [...]}],
+   * "dryRun"}}. {@code removed} holds at most {@value #REMOVED_PRINT_LIMIT} paths, with {@code
+   * removedNotListed} counting the rest when there are more; {@code error} is present only for a
+   * dataset skipped or partly swept.
+   */
+  static String sweep(SweepResult r) {
+    ObjectNode root = MAPPER.createObjectNode();
+    var list = root.putArray("datasets");
+    for (SweepResult.DatasetSweep d : r.datasets()) {
+      ObjectNode n = list.addObject();
+      n.put("datasetId", d.datasetId());
+      n.put("dataFilesRemoved", d.dataFilesRemoved());
+      n.put("bytesRemoved", d.bytesRemoved());
+      n.put("quarantineDirectoriesRemoved", d.quarantineDirectoriesRemoved());
+      var removed = n.putArray("removed");
+      d.removed().stream().limit(REMOVED_PRINT_LIMIT).forEach(removed::add);
+      if (d.removed().size() > REMOVED_PRINT_LIMIT) {
+        n.put("removedNotListed", d.removed().size() - REMOVED_PRINT_LIMIT);
+      }
+      putIfPresent(n, "error", d.error());
+    }
+    root.put("dryRun", r.dryRun());
     return write(root);
   }
 

@@ -4,12 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.UUID;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -553,5 +558,81 @@ class HabaneroCliTest {
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.out()).isEmpty();
     assertThat(r.habaneroErrLines()).singleElement().asString().contains("sub-command");
+  }
+
+  /** A copy of a real data file of {@code dataset}'s table that no version references, aged. */
+  private Path orphan(String dataset, Duration age) throws IOException {
+    Path table = warehouse().resolve("datasets").resolve(dataset);
+    Path src;
+    try (Stream<Path> files = Files.list(table)) {
+      src = files.filter(p -> p.getFileName().toString().endsWith(".parquet")).findFirst().get();
+    }
+    Path dst = table.resolve("part-00000-" + UUID.randomUUID() + "-c000.snappy.parquet");
+    Files.copy(src, dst);
+    Files.setLastModifiedTime(
+        dst, FileTime.fromMillis(System.currentTimeMillis() - age.toMillis()));
+    return dst;
+  }
+
+  @Test
+  void sweepPrintsWhatItRemovesAndADryRunRemovesNothing() throws IOException {
+    append("swept", csv("s.csv", "sym,px\nAAPL,1.5\nMSFT,2.5\n"));
+    Path old = orphan("swept", Duration.ofHours(2));
+    Path fresh = orphan("swept", Duration.ofMinutes(10));
+    long bytes = Files.size(old);
+
+    CliRun dry = cli("sweep", "--dataset-id", "swept", "--dry-run");
+
+    assertThat(dry.code()).as(dry.toString()).isZero();
+    assertThat(names(dry.json())).containsExactly("datasets", "dryRun");
+    assertThat(dry.json().get("dryRun").asBoolean()).isTrue();
+    JsonNode d = dry.json().get("datasets").get(0);
+    assertThat(names(d))
+        .containsExactly(
+            "datasetId",
+            "dataFilesRemoved",
+            "bytesRemoved",
+            "quarantineDirectoriesRemoved",
+            "removed");
+    assertThat(d.get("datasetId").asText()).isEqualTo("swept");
+    assertThat(d.get("dataFilesRemoved").asLong()).isEqualTo(1);
+    assertThat(d.get("bytesRemoved").asLong()).isEqualTo(bytes);
+    assertThat(d.get("quarantineDirectoriesRemoved").asLong()).isZero();
+    assertThat(d.get("removed")).hasSize(1);
+    assertThat(Path.of(URI.create(d.get("removed").get(0).asText()))).isEqualTo(old);
+    assertThat(old).exists();
+    assertThat(fresh).exists();
+    // Progress on stderr: files scanned and what is removed.
+    assertThat(dry.err()).contains("habanero: sweep swept:").contains("data files scanned");
+
+    // The default window (60 minutes) removes the old one and keeps the young one.
+    CliRun real = cli("sweep", "--dataset-id", "swept");
+
+    assertThat(real.code()).as(real.toString()).isZero();
+    assertThat(real.json().get("dryRun").asBoolean()).isFalse();
+    assertThat(real.json().get("datasets")).isEqualTo(dry.json().get("datasets"));
+    assertThat(old).doesNotExist();
+    assertThat(fresh).exists();
+    assertThat(cli("read-dataset", "--dataset-id", "swept").jsonLines())
+        .extracting(n -> n.get("sym").asText())
+        .containsExactlyInAnyOrder("AAPL", "MSFT");
+
+    // Every dataset, with a window of 5 minutes: the young one goes too.
+    append("other", csv("o.csv", "sym,px\nGS,3.5\n"));
+    CliRun all = cli("sweep", "--safety-window-minutes", "5");
+
+    assertThat(all.code()).as(all.toString()).isZero();
+    assertThat(all.json().get("datasets").findValuesAsText("datasetId"))
+        .containsExactly("other", "swept");
+    assertThat(all.json().get("datasets").get(1).get("dataFilesRemoved").asLong()).isEqualTo(1);
+    assertThat(fresh).doesNotExist();
+    assertThat(cli("read-dataset", "--dataset-id", "swept").jsonLines()).hasSize(2);
+    assertThat(cli("read-dataset", "--dataset-id", "other").jsonLines()).hasSize(1);
+
+    // A negative window is a usage error; an unknown dataset exits 3.
+    CliRun negative = cli("sweep", "--safety-window-minutes", "-1");
+    assertThat(negative.code()).isEqualTo(2);
+    assertThat(negative.out()).isEmpty();
+    assertThat(cli("sweep", "--dataset-id", "nope").code()).isEqualTo(3);
   }
 }

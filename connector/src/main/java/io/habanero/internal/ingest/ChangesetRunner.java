@@ -50,10 +50,14 @@ import scala.collection.Seq;
  * <ul>
  *   <li><b>Certain failure</b> (anything before the commit call, or a commit that Delta refused for
  *       a concurrent one, which it decides before writing anything): the attempt deletes the files
- *       and the quarantine it wrote. A conflict that the change type's meaning resolves ({@link
- *       ConflictRule}) is applied again on the new snapshot, up to {@value #MAX_COMMIT_ATTEMPTS}
- *       attempts with backoff, and recorded ({@code commitAttempts}, {@code conflictsWith}); any
- *       other ends FAILED with a ConflictException naming the winning changesets and versions.
+ *       and the quarantine it wrote ({@link DeltaCommit#discard}: its AddFiles, and Delta's empty
+ *       file of a task without rows when no other changeset of the dataset is running); what it
+ *       cannot tell from another writer's files, such as those of a Spark write job that failed
+ *       midway, is left to the sweep ({@link io.habanero.internal.warehouse.OrphanSweep}). A
+ *       conflict that the change type's meaning resolves ({@link ConflictRule}) is applied again on
+ *       the new snapshot, up to {@value #MAX_COMMIT_ATTEMPTS} attempts with backoff, and recorded
+ *       ({@code commitAttempts}, {@code conflictsWith}); any other ends FAILED with a
+ *       ConflictException naming the winning changesets and versions.
  *   <li><b>Unknown outcome</b> (the commit call failed otherwise: an I/O error writing the commit
  *       file, or a failure after it landed): nothing is deleted. The Delta log decides: the
  *       changeset's commit there means SUCCESS; its absence means FAILED; a log that cannot be read
@@ -413,11 +417,24 @@ public final class ChangesetRunner implements Callable<ChangesetRecord> {
     /** Deletes this attempt's uncommitted files and quarantine: only when it certainly failed. */
     void discard() {
       if (delta != null) {
-        delta.discard(actions);
+        delta.discard(actions, ChangesetRunner.this::othersMayBeWriting);
       }
       if (quarantine != null) {
         Quarantine.discard(quarantine, spark.sessionState().newHadoopConf());
       }
+    }
+  }
+
+  /**
+   * Whether another changeset of the dataset is PENDING or RUNNING (or its records cannot be read),
+   * so that files this attempt cannot tell from its own are left to the sweep.
+   */
+  private boolean othersMayBeWriting() {
+    try {
+      return log.list(record.datasetId).stream()
+          .anyMatch(r -> !r.isTerminal() && !r.changesetId.equals(record.changesetId));
+    } catch (RuntimeException e) {
+      return true;
     }
   }
 

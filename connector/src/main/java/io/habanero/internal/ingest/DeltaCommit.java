@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.habanero.internal.DeltaSession;
 import io.habanero.internal.Errors;
 import io.habanero.internal.Json;
+import io.habanero.internal.warehouse.DeltaFiles;
 import io.habanero.model.ChangeType;
 import java.io.BufferedReader;
 import java.io.FileNotFoundException;
@@ -49,7 +50,8 @@ import scala.collection.Seq;
  *   <li>The caller checks for a stop request and for changed source files.
  *   <li>{@link #commit} commits all actions as exactly one Delta version, whose commit metadata
  *       names the changeset. Or {@link #discard} deletes the uncommitted files: only for failures
- *       before the commit was attempted, never after an unknown commit outcome.
+ *       before the commit was attempted (or refused as a conflict), never after an unknown commit
+ *       outcome, whose files are left to the sweep.
  * </ol>
  *
  * APPEND appends; REPLACE overwrites the table; MODIFY overwrites with {@code replaceWhere} on the
@@ -61,6 +63,7 @@ public final class DeltaCommit {
   private final OptimisticTransaction txn;
   private SaveMode mode;
   private DeltaOptions options;
+  private long writeStartMillis = -1;
 
   private DeltaCommit(SparkSession spark, DeltaLog log) {
     this.spark = spark;
@@ -122,6 +125,7 @@ public final class DeltaCommit {
         throw Errors.namesDeltaCannotStore(datasetIdOf(), needMapping);
       }
     }
+    writeStartMillis = System.currentTimeMillis();
     WriteIntoDelta write =
         new WriteIntoDelta(
             log,
@@ -245,19 +249,95 @@ public final class DeltaCommit {
     return rows;
   }
 
-  /** Deletes the data files written by an uncommitted transaction; they were never visible. */
-  public void discard(Seq<Action> actions) {
-    if (actions == null) {
+  /**
+   * Deletes the data files written by an uncommitted transaction; they were never visible. Only for
+   * a certain failure: nothing of this transaction was committed.
+   *
+   * <ol>
+   *   <li>Every AddFile of {@code actions} (null when the write itself failed), with its checksum.
+   *   <li>Delta's empty file: the first task of a write job creates a file even when it has no rows
+   *       (Spark keeps the schema that way), and Delta then drops its AddFile ({@code
+   *       TransactionalWrite.writeFiles} keeps only AddFiles with rows), so the file is on disk but
+   *       in no action: a header-only CSV REPLACE refused as empty input leaves one. Delta names
+   *       data files with a random UUID, so nothing ties the file to this write; it is found by
+   *       what it is instead: a visible top-level Parquet file of an unpartitioned table (a
+   *       partitioned write creates no file for a task without rows), modified since this write
+   *       started, whose footer counts 0 rows, that no version of the log references (read after
+   *       finding it), while no other changeset of the dataset is PENDING or RUNNING ({@code
+   *       othersMayBeWriting}, asked after this write ended: another changeset records PENDING
+   *       before it writes, so one that wrote since is seen, and one already ended has committed or
+   *       discarded its files; its empty file, if any, is unreferenced garbage too). Habanero never
+   *       commits a file without rows, so removing one cannot lose data; only a writer outside
+   *       Habanero with Delta's statistics switched off would commit one, and such writers on a
+   *       dataset's table are not part of Habanero's model (the sweep protects them by its safety
+   *       window alone). When another changeset is running, or anything cannot be read, the file is
+   *       left to the sweep.
+   * </ol>
+   *
+   * Not attempted: the files of a Spark write job that failed midway. Its finished tasks' files are
+   * in no action list, tasks cancelled by the failure may still be writing after it returns, and
+   * they carry no mark of this job, so only the sweep's safety window tells them from a concurrent
+   * writer's uncommitted files.
+   */
+  public void discard(Seq<Action> actions, java.util.function.BooleanSupplier othersMayBeWriting) {
+    if (actions != null) {
+      for (Action a : JavaConverters.seqAsJavaList(actions)) {
+        if (a instanceof AddFile add) {
+          try {
+            Path p = new Path(log.dataPath(), new Path(new java.net.URI(add.path())));
+            DeltaFiles.delete(p.getFileSystem(log.newDeltaHadoopConf()), p);
+          } catch (IOException | java.net.URISyntaxException | RuntimeException e) {
+            // Best effort: an unreferenced file is invisible, and the sweep removes it later.
+          }
+        }
+      }
+    }
+    try {
+      discardEmptyFile(othersMayBeWriting);
+    } catch (IOException | RuntimeException e) {
+      // Left to the sweep.
+    }
+  }
+
+  /** Slack for coarse or skewed modification times (S3 keeps whole seconds). */
+  private static final long MTIME_SLACK_MILLIS = 2_000;
+
+  private void discardEmptyFile(java.util.function.BooleanSupplier othersMayBeWriting)
+      throws IOException {
+    if (writeStartMillis < 0 || !txn.metadata().partitionColumns().isEmpty()) {
       return;
     }
-    for (Action a : JavaConverters.seqAsJavaList(actions)) {
-      if (a instanceof AddFile add) {
+    Configuration conf = log.newDeltaHadoopConf();
+    Path table = log.dataPath();
+    FileSystem fs = table.getFileSystem(conf);
+    List<Path> empty = new ArrayList<>();
+    FileStatus[] top;
+    try {
+      top = fs.listStatus(table);
+    } catch (FileNotFoundException e) {
+      return;
+    }
+    for (FileStatus f : top) {
+      if (f.isFile()
+          && DeltaFiles.isDataFile(f.getPath().getName())
+          && f.getModificationTime() >= writeStartMillis - MTIME_SLACK_MILLIS) {
         try {
-          Path p = new Path(log.dataPath(), new Path(new java.net.URI(add.path())));
-          p.getFileSystem(log.newDeltaHadoopConf()).delete(p, false);
-        } catch (IOException | java.net.URISyntaxException | RuntimeException e) {
-          // Best effort: an unreferenced file is invisible and VACUUM removes it later.
+          if (DeltaFiles.rowCount(conf, f.getPath()) == 0) {
+            empty.add(f.getPath());
+          }
+        } catch (IOException | RuntimeException e) {
+          // Not a complete Parquet file (another writer's, still open): not this one.
         }
+      }
+    }
+    if (empty.isEmpty() || othersMayBeWriting.getAsBoolean()) {
+      return;
+    }
+    java.util.Set<Path> referenced = DeltaFiles.referenced(spark, fs, fs.makeQualified(table));
+    for (Path p : empty) {
+      Path q = fs.makeQualified(p);
+      if (!referenced.contains(q)) {
+        DeltaFiles.delete(fs, q);
       }
     }
   }
