@@ -227,6 +227,10 @@ public final class ChangesetService implements AutoCloseable {
 
   /** Validates, records PENDING and starts the ingestion; returns at once. */
   public Submitted submit(CreateChangesetRequest req, ProgressListener listener) {
+    Optional<Submitted> retry = retryOfKnownToken(req);
+    if (retry.isPresent()) {
+      return retry.get();
+    }
     Accepted a = validate(req);
     String datasetId = req.datasetId();
     String fingerprint = fingerprint(req, a.formatType());
@@ -263,6 +267,28 @@ public final class ChangesetService implements AutoCloseable {
     r.heartbeatTime = r.createTime;
     log.write(r);
     return start(r, new ChangesetSource.Files(a.format(), a.snapshot()), listener);
+  }
+
+  /**
+   * A retry of a request whose clientToken already names a changeset is that changeset, decided
+   * before the request is validated against the current state: once a MODIFY has landed, its target
+   * is superseded, and the retry must still return it rather than refuse it.
+   */
+  private Optional<Submitted> retryOfKnownToken(CreateChangesetRequest req) {
+    if (req.clientToken() == null || req.datasetId() == null || req.changeType() == null) {
+      return Optional.empty();
+    }
+    Ids.check("datasetId", req.datasetId());
+    Optional<ChangesetLog.TokenClaim> prior = log.readToken(req.datasetId(), req.clientToken());
+    if (prior.isEmpty()) {
+      return Optional.empty();
+    }
+    FormatType formatType = SourceFormat.resolveFormatType(req.formatType(), req.formatParams());
+    if (!fingerprint(req, formatType).equals(prior.get().requestFingerprint)) {
+      throw Errors.clientTokenReused(req.clientToken(), prior.get().changesetId);
+    }
+    return log.find(req.datasetId(), prior.get().changesetId)
+        .map(r -> new Submitted(req.datasetId(), r.changesetId, awaitElsewhere(r)));
   }
 
   /**

@@ -161,6 +161,13 @@ public final class ChangesetLog {
     return warehouse.readIfExists(path).map(b -> Json.read(b, TokenClaim.class));
   }
 
+  /** The claim of a clientToken, if one was made (read only, claims nothing). */
+  public Optional<TokenClaim> readToken(String datasetId, String clientToken) {
+    return warehouse
+        .readIfExists(warehouse.tokenPath(datasetId, sha256(clientToken)))
+        .map(b -> Json.read(b, TokenClaim.class));
+  }
+
   /** A clientToken's claim. */
   public static final class TokenClaim {
     public String changesetId;

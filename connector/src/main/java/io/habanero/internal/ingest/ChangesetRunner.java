@@ -179,8 +179,9 @@ public final class ChangesetRunner implements Callable<ChangesetRecord> {
           // Certain: Delta refused the commit before writing it, so this attempt's files go.
           attempt.discard();
           attempt = null;
-          String winners = winners(c.readVersion);
-          if (!conflictRule.mayApplyAgain(record)) {
+          List<DeltaCommit.Commit> won = winningCommits(c.readVersion);
+          String winners = describe(won);
+          if (supersedesTarget(won) || !conflictRule.mayApplyAgain(record)) {
             throw Errors.conflictLost(record.datasetId, record.changeType, winners, n, false);
           }
           if (n >= MAX_COMMIT_ATTEMPTS) {
@@ -266,31 +267,51 @@ public final class ChangesetRunner implements Callable<ChangesetRecord> {
     }
   }
 
-  /** The changesets that committed after {@code readVersion}, for a conflict's message. */
-  private String winners(long readVersion) {
+  /** The changesets that committed after {@code readVersion}: the winners of a commit race. */
+  private List<DeltaCommit.Commit> winningCommits(long readVersion) {
     try {
-      List<DeltaCommit.Commit> after =
-          DeltaCommit.commitsAfter(
-              spark.sessionState().newHadoopConf(),
-              warehouse.datasetPath(record.datasetId),
-              readVersion);
-      if (after.isEmpty()) {
-        return "a concurrent commit";
-      }
-      return after.stream()
-          .map(
-              c ->
-                  "changeset '"
-                      + c.changesetId()
-                      + "' ("
-                      + c.changeType()
-                      + ", version "
-                      + c.version()
-                      + ")")
-          .collect(java.util.stream.Collectors.joining(", "));
+      return DeltaCommit.commitsAfter(
+          spark.sessionState().newHadoopConf(),
+          warehouse.datasetPath(record.datasetId),
+          readVersion);
     } catch (RuntimeException e) {
+      return List.of();
+    }
+  }
+
+  /**
+   * Whether a winner retired the changeset this MODIFY replaces: a REPLACE, or a MODIFY of the same
+   * target. Read from the winners' commit metadata, so it holds even while a winner's SUCCESS
+   * record is not yet written (the changeset records alone would still show the target active).
+   */
+  private boolean supersedesTarget(List<DeltaCommit.Commit> winners) {
+    if (record.changeType != ChangeType.MODIFY) {
+      return false;
+    }
+    for (DeltaCommit.Commit w : winners) {
+      if (w.changeType().equals(ChangeType.REPLACE.name())
+          || record.updatesChangesetId.equals(w.updatesChangesetId())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String describe(List<DeltaCommit.Commit> winners) {
+    if (winners.isEmpty()) {
       return "a concurrent commit";
     }
+    return winners.stream()
+        .map(
+            c ->
+                "changeset '"
+                    + c.changesetId()
+                    + "' ("
+                    + c.changeType()
+                    + ", version "
+                    + c.version()
+                    + ")")
+        .collect(java.util.stream.Collectors.joining(", "));
   }
 
   private static void backoff(int attempt) {
@@ -375,7 +396,11 @@ public final class ChangesetRunner implements Callable<ChangesetRecord> {
       try {
         return delta.commit(
             actions,
-            DeltaCommit.userMetadata(record.datasetId, record.changesetId, record.changeType),
+            DeltaCommit.userMetadata(
+                record.datasetId,
+                record.changesetId,
+                record.changeType,
+                record.updatesChangesetId),
             record.changesetId);
       } catch (Throwable e) {
         if (DeltaCommit.isConflict(e)) {

@@ -208,8 +208,14 @@ public final class DeltaCommit {
     return false;
   }
 
-  /** A Delta commit made by a changeset. */
-  public record Commit(long version, String changesetId, String changeType) {}
+  /**
+   * A Delta commit made by a changeset.
+   *
+   * @param updatesChangesetId for a MODIFY, the changeset it modified (null otherwise, and for
+   *     commits made before this was recorded)
+   */
+  public record Commit(
+      long version, String changesetId, String changeType, String updatesChangesetId) {}
 
   /** The changesets that committed after {@code afterVersion}, oldest first. */
   public static List<Commit> commitsAfter(Configuration conf, Path tablePath, long afterVersion) {
@@ -401,7 +407,10 @@ public final class DeltaCommit {
                 new Commit(
                     v,
                     named == null ? "(not Habanero)" : named.path("changesetId").asText(),
-                    named == null ? "?" : named.path("changeType").asText());
+                    named == null ? "?" : named.path("changeType").asText(),
+                    named == null || !named.hasNonNull("updatesChangesetId")
+                        ? null
+                        : named.path("updatesChangesetId").asText());
             if (stop.test(c)) {
               return;
             }
@@ -413,12 +422,17 @@ public final class DeltaCommit {
     }
   }
 
-  /** The commit metadata that names a changeset. */
-  public static String userMetadata(String datasetId, String changesetId, ChangeType type) {
-    return Json.writeString(
-        Map.of(
-            "habanero",
-            Map.of("datasetId", datasetId, "changesetId", changesetId, "changeType", type.name())));
+  /** The commit metadata that names a changeset (and, for a MODIFY, the changeset it modifies). */
+  public static String userMetadata(
+      String datasetId, String changesetId, ChangeType type, String updatesChangesetId) {
+    Map<String, String> named = new TreeMap<>();
+    named.put("datasetId", datasetId);
+    named.put("changesetId", changesetId);
+    named.put("changeType", type.name());
+    if (updatesChangesetId != null) {
+      named.put("updatesChangesetId", updatesChangesetId);
+    }
+    return Json.writeString(Map.of("habanero", named));
   }
 
   @SuppressWarnings("unchecked")
