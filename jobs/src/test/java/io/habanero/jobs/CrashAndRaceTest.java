@@ -2,14 +2,14 @@ package io.habanero.jobs;
 
 import io.habanero.SharedSpark;
 import io.habanero.jobs.chaos.Chaos;
+import io.habanero.jobs.chaos.Chaos.KillKind;
 import io.habanero.jobs.chaos.Chaos.KillOutcome;
+import io.habanero.jobs.chaos.Chaos.Pair;
 import io.habanero.jobs.chaos.Chaos.RaceOutcome;
-import io.habanero.jobs.chaos.Chaos.Request;
 import io.habanero.jobs.chaos.Chaos.Trigger;
 import io.habanero.jobs.chaos.CliProcess;
 import io.habanero.jobs.chaos.Findings;
 import io.habanero.jobs.chaos.Sources;
-import io.habanero.jobs.chaos.Sources.Source;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -54,64 +54,21 @@ class CrashAndRaceTest {
     cli.killAll();
   }
 
-  private Request req(String ds, String type, Source s, String target, boolean q, String token) {
-    return new Request(ds, type, s, target, q, token);
-  }
-
-  /** A dataset with one APPEND of 5 rows; returns that changeset's id. */
-  private String base(String ds) {
-    return chaos.setup(req(ds, "APPEND", sources.fresh(ds + "-base", 5, 0), null, false, null));
-  }
-
   @Test
   void killNineInEveryPhaseThenRecoverSweepAndRetry() {
     List<KillOutcome> outcomes = new ArrayList<>();
-
     // Before anything is recorded: JVM and Spark start-up, validation.
-    base("k1");
+    outcomes.add(chaos.kill("startup", "k1", KillKind.APPEND, 4, Trigger.STARTED, 1500));
+    // READING, right after PENDING -> RUNNING was recorded; QUARANTINE with bad rows.
+    outcomes.add(chaos.kill("reading", "k2", KillKind.APPEND_QUARANTINE, 4, Trigger.READING, 0));
+    // WRITING: a MODIFY of the base changeset.
+    outcomes.add(chaos.kill("writing", "k3", KillKind.MODIFY, 5, Trigger.WRITING, 0));
+    // COMMITTING: a REPLACE.
+    outcomes.add(chaos.kill("committing", "k4", KillKind.REPLACE, 3, Trigger.COMMITTING, 0));
+    // Later in COMMITTING: the quarantine is kept; the commit may have landed.
     outcomes.add(
         chaos.kill(
-            "startup",
-            req("k1", "APPEND", sources.fresh("k1-a", 4, 0), null, false, "tok-k1"),
-            Trigger.STARTED,
-            1500));
-
-    // READING (right after PENDING -> RUNNING was recorded), with QUARANTINE and a bad row.
-    base("k3");
-    outcomes.add(
-        chaos.kill(
-            "reading",
-            req("k3", "APPEND", sources.fresh("k3-a", 4, 1), null, true, "tok-k3"),
-            Trigger.READING,
-            0));
-
-    // WRITING, a MODIFY.
-    String t4 = base("k4");
-    List<Integer> t4ids = sources.forPath(tmp.resolve("in/k4-base.csv").toString()).get().ids();
-    outcomes.add(
-        chaos.kill(
-            "writing",
-            req("k4", "MODIFY", sources.withIds("k4-fix", t4ids, 0), t4, false, "tok-k4"),
-            Trigger.WRITING,
-            0));
-
-    // COMMITTING, a REPLACE.
-    base("k5");
-    outcomes.add(
-        chaos.kill(
-            "committing",
-            req("k5", "REPLACE", sources.fresh("k5-r", 3, 0), null, false, "tok-k5"),
-            Trigger.COMMITTING,
-            0));
-
-    // COMMITTING, later: the quarantine is kept, the commit may have landed.
-    base("k6");
-    outcomes.add(
-        chaos.kill(
-            "committing-late",
-            req("k6", "APPEND", sources.fresh("k6-a", 4, 2), null, true, "tok-k6"),
-            Trigger.COMMITTING,
-            700));
+            "committing-late", "k5", KillKind.APPEND_QUARANTINE, 4, Trigger.COMMITTING, 700));
 
     SoftAssertions soft = new SoftAssertions();
     for (KillOutcome o : outcomes) {
@@ -132,50 +89,10 @@ class CrashAndRaceTest {
   @Test
   void racingProcessesForEveryPairOfChangeTypes() {
     List<RaceOutcome> outcomes = new ArrayList<>();
-
-    outcomes.add(
-        chaos.race(
-            "APPEND/APPEND new dataset",
-            req("r1", "APPEND", sources.fresh("r1-a", 4, 0), null, false, null),
-            req("r1", "APPEND", sources.fresh("r1-b", 4, 0), null, false, null)));
-
-    base("r2");
-    outcomes.add(
-        chaos.race(
-            "APPEND/APPEND existing dataset",
-            req("r2", "APPEND", sources.fresh("r2-a", 4, 0), null, false, null),
-            req("r2", "APPEND", sources.fresh("r2-b", 4, 1), null, true, null)));
-
-    base("r3");
-    outcomes.add(
-        chaos.race(
-            "REPLACE/APPEND",
-            req("r3", "REPLACE", sources.fresh("r3-r", 4, 0), null, false, null),
-            req("r3", "APPEND", sources.fresh("r3-a", 4, 0), null, false, null)));
-
-    String t4 = base("r4");
-    List<Integer> t4ids = sources.forPath(tmp.resolve("in/r4-base.csv").toString()).get().ids();
-    outcomes.add(
-        chaos.race(
-            "MODIFY/MODIFY same target",
-            req("r4", "MODIFY", sources.withIds("r4-fix-a", t4ids, 0), t4, false, null),
-            req("r4", "MODIFY", sources.withIds("r4-fix-b", t4ids, 0), t4, false, null)));
-
-    String t5 = base("r5");
-    List<Integer> t5ids = sources.forPath(tmp.resolve("in/r5-base.csv").toString()).get().ids();
-    outcomes.add(
-        chaos.race(
-            "MODIFY/REPLACE",
-            req("r5", "MODIFY", sources.withIds("r5-fix", t5ids, 0), t5, false, null),
-            req("r5", "REPLACE", sources.fresh("r5-r", 4, 0), null, false, null)));
-
-    base("r6");
-    Source same = sources.fresh("r6-a", 4, 0);
-    outcomes.add(
-        chaos.race(
-            "same clientToken",
-            req("r6", "APPEND", same, null, false, "tok-r6"),
-            req("r6", "APPEND", same, null, false, "tok-r6")));
+    int n = 0;
+    for (Pair pair : Pair.values()) {
+      outcomes.add(chaos.race(pair, "r" + (++n), 4));
+    }
 
     SoftAssertions soft = new SoftAssertions();
     for (RaceOutcome o : outcomes) {

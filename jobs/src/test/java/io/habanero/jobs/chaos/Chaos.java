@@ -548,6 +548,231 @@ public final class Chaos {
     }
   }
 
+  /** What a killed changeset is: its change type, and QUARANTINE mode with bad rows or not. */
+  public enum KillKind {
+    APPEND,
+    APPEND_QUARANTINE,
+    MODIFY,
+    REPLACE,
+    REPLACE_QUARANTINE
+  }
+
+  /** The pairs of change types that race. */
+  public enum Pair {
+    APPEND_APPEND_NEW_DATASET("APPEND/APPEND on a new dataset"),
+    APPEND_APPEND("APPEND/APPEND on an existing dataset"),
+    REPLACE_APPEND("REPLACE/APPEND"),
+    MODIFY_MODIFY("MODIFY/MODIFY of the same target"),
+    MODIFY_REPLACE("MODIFY/REPLACE"),
+    SAME_CLIENT_TOKEN("APPEND/APPEND with the same clientToken");
+
+    public final String description;
+
+    Pair(String description) {
+      this.description = description;
+    }
+  }
+
+  /** A dataset with one APPEND of {@code rows} rows, made in this JVM; returns its changeset. */
+  public String base(String datasetId, int rows) {
+    return setup(
+        new Request(
+            datasetId, "APPEND", sources.fresh(datasetId + "-base", rows, 0), null, false, null));
+  }
+
+  /**
+   * Creates dataset {@code datasetId} with a base changeset, then runs {@link #kill} for a
+   * changeset of the given kind with clientToken {@code tok-<datasetId>}.
+   */
+  public KillOutcome kill(
+      String label, String datasetId, KillKind kind, int rows, Trigger trigger, long delayMillis) {
+    String target = base(datasetId, 5);
+    String token = "tok-" + datasetId;
+    Request r =
+        switch (kind) {
+          case APPEND ->
+              new Request(
+                  datasetId,
+                  "APPEND",
+                  sources.fresh(datasetId + "-a", rows, 0),
+                  null,
+                  false,
+                  token);
+          case APPEND_QUARANTINE ->
+              new Request(
+                  datasetId, "APPEND", sources.fresh(datasetId + "-a", rows, 2), null, true, token);
+          case MODIFY ->
+              new Request(
+                  datasetId,
+                  "MODIFY",
+                  sources.withIds(datasetId + "-fix", baseIds(datasetId), 0),
+                  target,
+                  false,
+                  token);
+          case REPLACE ->
+              new Request(
+                  datasetId,
+                  "REPLACE",
+                  sources.fresh(datasetId + "-r", rows, 0),
+                  null,
+                  false,
+                  token);
+          case REPLACE_QUARANTINE ->
+              new Request(
+                  datasetId,
+                  "REPLACE",
+                  sources.fresh(datasetId + "-r", rows, 1),
+                  null,
+                  true,
+                  token);
+        };
+    return kill(label, r, trigger, delayMillis);
+  }
+
+  /** Sets up dataset {@code datasetId} for the pair (a base changeset, unless new) and races it. */
+  public RaceOutcome race(Pair pair, String datasetId, int rows) {
+    String ds = datasetId;
+    return switch (pair) {
+      case APPEND_APPEND_NEW_DATASET ->
+          race(
+              pair.description,
+              new Request(ds, "APPEND", sources.fresh(ds + "-a", rows, 0), null, false, null),
+              new Request(ds, "APPEND", sources.fresh(ds + "-b", rows, 0), null, false, null));
+      case APPEND_APPEND -> {
+        base(ds, 5);
+        yield race(
+            pair.description,
+            new Request(ds, "APPEND", sources.fresh(ds + "-a", rows, 0), null, false, null),
+            new Request(ds, "APPEND", sources.fresh(ds + "-b", rows, 1), null, true, null));
+      }
+      case REPLACE_APPEND -> {
+        base(ds, 5);
+        yield race(
+            pair.description,
+            new Request(ds, "REPLACE", sources.fresh(ds + "-r", rows, 0), null, false, null),
+            new Request(ds, "APPEND", sources.fresh(ds + "-a", rows, 0), null, false, null));
+      }
+      case MODIFY_MODIFY -> {
+        String t = base(ds, 5);
+        yield race(
+            pair.description,
+            new Request(
+                ds, "MODIFY", sources.withIds(ds + "-fix-a", baseIds(ds), 0), t, false, null),
+            new Request(
+                ds, "MODIFY", sources.withIds(ds + "-fix-b", baseIds(ds), 0), t, false, null));
+      }
+      case MODIFY_REPLACE -> {
+        String t = base(ds, 5);
+        yield race(
+            pair.description,
+            new Request(ds, "MODIFY", sources.withIds(ds + "-fix", baseIds(ds), 0), t, false, null),
+            new Request(ds, "REPLACE", sources.fresh(ds + "-r", rows, 0), null, false, null));
+      }
+      case SAME_CLIENT_TOKEN -> {
+        base(ds, 5);
+        Sources.Source same = sources.fresh(ds + "-a", rows, 0);
+        yield race(
+            pair.description,
+            new Request(ds, "APPEND", same, null, false, "tok-" + ds),
+            new Request(ds, "APPEND", same, null, false, "tok-" + ds));
+      }
+    };
+  }
+
+  private List<Integer> baseIds(String datasetId) {
+    return sources
+        .forPath(sources.pathOf(datasetId + "-base").toString())
+        .orElseThrow(() -> new IllegalStateException("no base for " + datasetId))
+        .ids();
+  }
+
+  /** What an injected input fault did and found. */
+  public record FaultOutcome(String label, String outcome, Findings findings) {}
+
+  /**
+   * A malformed record without QUARANTINE: the changeset must end FAILED (VALIDATION) and commit
+   * nothing, never drop the record silently.
+   */
+  public FaultOutcome malformedInput(String label, String datasetId, int rows) {
+    base(datasetId, 5);
+    Request r =
+        new Request(
+            datasetId, "APPEND", sources.fresh(datasetId + "-bad", rows, 1), null, false, null);
+    Result res = cli.run("fault-" + label, timeout, r.args().toArray(String[]::new));
+    JsonNode c = res.changeset();
+    Findings f = new Findings();
+    String at = label + " [" + datasetId + "]: ";
+    String outcome =
+        "exit "
+            + res.code()
+            + ", "
+            + (c == null
+                ? lastError(res)
+                : c.path("status").asText()
+                    + " "
+                    + c.path("errorInfo").path("errorCategory").asText(""));
+    if (c != null) {
+      reported.put(c.path("id").asText(), c.path("status").asText());
+    }
+    if (c == null
+        || !"FAILED".equals(c.path("status").asText())
+        || !"VALIDATION".equals(c.path("errorInfo").path("errorCategory").asText())
+        || res.code() != HabaneroCli.CHANGESET_FAILED) {
+      f.changesetsMisreported++;
+      f.problem(
+          at
+              + "a malformed record without QUARANTINE must fail the changeset (VALIDATION, exit 1): "
+              + outcome);
+    }
+    f.add(finalAudit(label, datasetId));
+    return new FaultOutcome(label, outcome, f);
+  }
+
+  /**
+   * The source file is rewritten (other rows, another length) while the changeset runs, at the
+   * trigger: the changeset either fails, or commits exactly the rows it listed at its start, never
+   * a mix.
+   */
+  public FaultOutcome sourceRewrittenMidIngest(
+      String label, String datasetId, int rows, Trigger trigger) {
+    base(datasetId, 5);
+    Sources.Source s = sources.fresh(datasetId + "-a", rows, 0);
+    Request r = new Request(datasetId, "APPEND", s, null, false, null);
+    Child child = cli.start("fault-" + label, r.args().toArray(String[]::new));
+    String phase = trigger.name();
+    boolean reached =
+        child
+            .awaitErrLine(
+                l -> {
+                  Matcher m = PROGRESS.matcher(l);
+                  return m.find() && m.group(1).equals(datasetId) && m.group(3).equals(phase);
+                },
+                timeout)
+            .isPresent();
+    StringBuilder other = new StringBuilder("id,name\n");
+    for (int i = 0; i <= rows; i++) {
+      other.append(900_000 + i).append(",rewritten\n");
+    }
+    try {
+      Files.writeString(s.path(), other, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    Result res = child.await(timeout);
+    JsonNode c = res.changeset();
+    if (c != null) {
+      reported.put(c.path("id").asText(), c.path("status").asText());
+    }
+    String outcome =
+        (reached ? "rewritten at " + trigger : "rewritten after the end")
+            + ": exit "
+            + res.code()
+            + ", "
+            + (c == null ? lastError(res) : c.path("status").asText());
+    Findings f = finalAudit(label, datasetId);
+    return new FaultOutcome(label, outcome, f);
+  }
+
   private static Set<String> recordIds(Path recordDir) {
     if (!Files.isDirectory(recordDir)) {
       return new java.util.HashSet<>();

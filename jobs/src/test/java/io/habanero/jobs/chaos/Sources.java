@@ -50,6 +50,11 @@ public final class Sources {
     return Optional.ofNullable(s3SourcePath).map(byPath::get);
   }
 
+  /** Where the file of that name is (or would be) written. */
+  public Path pathOf(String name) {
+    return dir.resolve(name + ".csv");
+  }
+
   private Source write(String name, List<Integer> ids, int badRows) {
     StringBuilder csv = new StringBuilder("id,name\n");
     List<String> lines = new ArrayList<>();
@@ -61,7 +66,7 @@ public final class Sources {
       lines.add(Math.min(lines.size(), 1 + b * 2), "bad" + b + "," + name + "-bad" + b);
     }
     lines.forEach(l -> csv.append(l).append('\n'));
-    Path path = dir.resolve(name + ".csv");
+    Path path = pathOf(name);
     try {
       Files.createDirectories(dir);
       Files.writeString(path, csv, StandardCharsets.UTF_8);
