@@ -110,7 +110,9 @@ public final class ChaosBenchmark {
           new KillPoint(Trigger.READING, 500),
           new KillPoint(Trigger.WRITING, 800),
           new KillPoint(Trigger.COMMITTING, 0),
-          new KillPoint(Trigger.COMMITTING, 2_000));
+          new KillPoint(Trigger.COMMITTING, 1_500),
+          new KillPoint(Trigger.COMMITTED, 0),
+          new KillPoint(Trigger.COMMITTED, 300));
 
   public static void main(String[] args) throws Exception {
     Options o = Options.parse(args);
@@ -170,7 +172,9 @@ public final class ChaosBenchmark {
             "kill at "
                 + p.trigger()
                 + ": changeset "
-                + (k.changesetId() == null ? "not recorded yet" : k.statusAfterRecovery())
+                + (k.changesetId() == null
+                    ? "not recorded yet"
+                    : k.statusOnDiskAtKill() + " on disk, " + k.statusAfterRecovery())
                 + " after recovery, retry "
                 + k.retryStatus(),
             1,

@@ -65,10 +65,10 @@ class CrashAndRaceTest {
     outcomes.add(chaos.kill("writing", "k3", KillKind.MODIFY, 5, Trigger.WRITING, 0));
     // COMMITTING: a REPLACE.
     outcomes.add(chaos.kill("committing", "k4", KillKind.REPLACE, 3, Trigger.COMMITTING, 0));
-    // Later in COMMITTING: the quarantine is kept; the commit may have landed.
+    // After the commit landed (its Delta version is there), before or after the SUCCESS record:
+    // recovery finds the commit, and the quarantine kept before it stays.
     outcomes.add(
-        chaos.kill(
-            "committing-late", "k5", KillKind.APPEND_QUARANTINE, 4, Trigger.COMMITTING, 700));
+        chaos.kill("committed", "k5", KillKind.APPEND_QUARANTINE, 4, Trigger.COMMITTED, 0));
 
     SoftAssertions soft = new SoftAssertions();
     for (KillOutcome o : outcomes) {

@@ -40,7 +40,12 @@ public final class Chaos {
     /** The first progress line of the phase (then {@code delayMillis}). */
     READING,
     WRITING,
-    COMMITTING
+    COMMITTING,
+    /**
+     * As soon as a new Delta version appears in the table's log: the commit landed, and the SUCCESS
+     * record may or may not be written yet.
+     */
+    COMMITTED
   }
 
   /** A create-changeset request. */
@@ -95,6 +100,7 @@ public final class Chaos {
       boolean killed,
       int exitCode,
       String changesetId,
+      String statusOnDiskAtKill,
       String statusAfterRecovery,
       String retryId,
       String retryStatus,
@@ -102,8 +108,8 @@ public final class Chaos {
       Findings findings) {
     public String summary() {
       return String.format(
-          "%s: %s killed at %s+%dms: %s, exit %d, changeset %s -> %s after recovery; retry with"
-              + " the same clientToken: %s %s (exit %d)",
+          "%s: %s killed at %s+%dms: %s, exit %d, changeset %s (%s on disk) -> %s after"
+              + " recovery; retry with the same clientToken: %s %s (exit %d)",
           label,
           request.describe(),
           trigger,
@@ -111,6 +117,7 @@ public final class Chaos {
           killed ? "SIGKILL" : "NOT KILLED (ended first)",
           exitCode,
           changesetId,
+          statusOnDiskAtKill,
           statusAfterRecovery,
           retryId,
           retryStatus,
@@ -295,6 +302,7 @@ public final class Chaos {
     String ds = request.datasetId();
     Path recordDir = cli.warehouse().resolve("changesets").resolve(ds);
     Set<String> before = recordIds(recordDir);
+    int versionsBefore = audit.commits(ds).size();
     Child child = cli.start("kill-" + label, request.args().toArray(String[]::new));
     Optional<String> line = Optional.empty();
     boolean reached;
@@ -304,6 +312,8 @@ public final class Chaos {
       reached =
           child.awaitCondition(
               () -> recordIds(recordDir).stream().anyMatch(id -> !before.contains(id)), timeout);
+    } else if (trigger == Trigger.COMMITTED) {
+      reached = child.awaitCondition(() -> deltaVersions(ds) > versionsBefore, timeout);
     } else {
       String phase = trigger.name();
       line =
@@ -358,6 +368,8 @@ public final class Chaos {
       now.removeAll(before);
       id = now.size() == 1 ? now.iterator().next() : null;
     }
+
+    String onDisk = id == null ? "not recorded" : statusOnDisk(recordDir, id);
 
     // Recovery, seen from a new process: the killed changeset is SUCCESS or FAILED.
     Result list =
@@ -446,6 +458,7 @@ public final class Chaos {
         wasKilled,
         killed.code(),
         id,
+        onDisk,
         statusAfter,
         retryId,
         retryStatus,
@@ -771,6 +784,31 @@ public final class Chaos {
             + (c == null ? lastError(res) : c.path("status").asText());
     Findings f = finalAudit(label, datasetId);
     return new FaultOutcome(label, outcome, f);
+  }
+
+  /** The status the record file holds as written (no recovery), for the report. */
+  private static String statusOnDisk(Path recordDir, String changesetId) {
+    try {
+      return CliProcess.JSON
+          .readTree(recordDir.resolve(changesetId + ".json").toFile())
+          .path("status")
+          .asText("?");
+    } catch (IOException e) {
+      return "unreadable";
+    }
+  }
+
+  /** How many commit files the dataset's Delta log holds (cheap: a directory listing). */
+  private int deltaVersions(String datasetId) {
+    Path log = audit.table(datasetId).resolve("_delta_log");
+    if (!Files.isDirectory(log)) {
+      return 0;
+    }
+    try (Stream<Path> s = Files.list(log)) {
+      return (int) s.filter(p -> p.getFileName().toString().matches("\\d{20}\\.json")).count();
+    } catch (IOException e) {
+      return 0;
+    }
   }
 
   private static Set<String> recordIds(Path recordDir) {
