@@ -69,6 +69,8 @@ class CrashAndRaceTest {
     // recovery finds the commit, and the quarantine kept before it stays.
     outcomes.add(
         chaos.kill("committed", "k5", KillKind.APPEND_QUARANTINE, 4, Trigger.COMMITTED, 0));
+    // The same for a MODIFY: its retry must return it, though its target is now superseded by it.
+    outcomes.add(chaos.kill("committed-modify", "k6", KillKind.MODIFY, 5, Trigger.COMMITTED, 0));
 
     SoftAssertions soft = new SoftAssertions();
     for (KillOutcome o : outcomes) {
