@@ -169,7 +169,7 @@ public final class ChaosBenchmark {
           killsMissed++;
         }
         outcomes.merge(
-            "kill at "
+            (k.killed() ? "kill at " : "kill missed (ended first) at ")
                 + p.trigger()
                 + ": changeset "
                 + (k.changesetId() == null

@@ -340,17 +340,8 @@ public final class Chaos {
     Findings afterKill = new Findings();
     String at = label + " [" + ds + "]: ";
     if (!wasKilled) {
-      afterKill.problem(
-          at
-              + "the kill at "
-              + trigger
-              + "+"
-              + delayMillis
-              + "ms missed: the process ended first with exit "
-              + killed.code()
-              + " ("
-              + lastError(killed)
-              + ")");
+      // A kill that missed (the process ended first) is no fault of the engine: the case is
+      // still checked, as a normal run, and the outcome says it was not killed.
       JsonNode c = killed.changeset();
       if (c != null) {
         reported.put(c.path("id").asText(), c.path("status").asText());
