@@ -170,6 +170,9 @@ public final class Chaos {
   private final Audit audit;
   private final List<String> habaneroConf;
   private final Duration timeout;
+  private final long leaseMillis;
+
+  private static final String LEASE_KEY = "spark.habanero.changeset.lease-timeout-seconds";
 
   /** The status each create-changeset printed, by changeset id. */
   private final Map<String, String> reported = new ConcurrentHashMap<>();
@@ -189,6 +192,12 @@ public final class Chaos {
     this.audit = new Audit(spark, cli.warehouse(), sources);
     this.habaneroConf = List.copyOf(habaneroConf);
     this.timeout = timeout;
+    this.leaseMillis =
+        habaneroConf.stream()
+            .filter(c -> c.startsWith(LEASE_KEY + "="))
+            .map(c -> Long.parseLong(c.substring(LEASE_KEY.length() + 1)) * 1000)
+            .findFirst()
+            .orElse(120_000L);
   }
 
   public Audit audit() {
@@ -337,6 +346,7 @@ public final class Chaos {
       killed = child.await(timeout);
       wasKilled = false;
     }
+    long killedAt = System.nanoTime();
     Findings afterKill = new Findings();
     String at = label + " [" + ds + "]: ";
     if (!wasKilled) {
@@ -362,7 +372,12 @@ public final class Chaos {
 
     String onDisk = id == null ? "not recorded" : statusOnDisk(recordDir, id);
 
-    // Recovery, seen from a new process: the killed changeset is SUCCESS or FAILED.
+    // Recovery, seen from a new process after the lease timeout (on this host the dead owner is
+    // seen at once by its process id; another host's readers wait for the lease to run out).
+    long sinceKill = (System.nanoTime() - killedAt) / 1_000_000;
+    if (sinceKill < leaseMillis) {
+      CliProcess.sleep(leaseMillis - sinceKill);
+    }
     Result list =
         cli.run(
             "list-" + label,
