@@ -397,10 +397,7 @@ public final class ChangesetRunner implements Callable<ChangesetRecord> {
         return delta.commit(
             actions,
             DeltaCommit.userMetadata(
-                record.datasetId,
-                record.changesetId,
-                record.changeType,
-                record.updatesChangesetId),
+                record.datasetId, record.changesetId, record.changeType, record.updatesChangesetId),
             record.changesetId);
       } catch (Throwable e) {
         if (DeltaCommit.isConflict(e)) {

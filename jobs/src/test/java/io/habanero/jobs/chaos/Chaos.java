@@ -435,11 +435,16 @@ public final class Chaos {
                 + ", not the killed "
                 + id);
       }
-      if (!"SUCCESS".equals(retryStatus)) {
+      // A retry with the same clientToken is the same changeset (DESIGN: idempotent create): it
+      // reports what the killed one became, SUCCESS exactly when its commit landed, and never
+      // lands a second time. After a FAILED one, landing the rows needs a new clientToken.
+      if (!String.valueOf(statusAfter).equals(retryStatus)) {
         later.clientTokenViolations++;
         later.problem(
             at
-                + "the retry with the same clientToken did not land: "
+                + "the retry with the same clientToken is not what the killed changeset became ("
+                + statusAfter
+                + "): "
                 + retryStatus
                 + " "
                 + retryId
