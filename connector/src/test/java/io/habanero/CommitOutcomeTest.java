@@ -245,27 +245,16 @@ class CommitOutcomeTest {
     h = Fixtures.habanero(wh);
     String ds = DS;
     createOk(h, request(ds, ChangeType.APPEND, dir("a", "id,px\n1,1.5\n"), FormatType.CSV).build());
-    CountDownLatch paused = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    AtomicBoolean once = new AtomicBoolean();
-    h.service()
-        .setCheckpoint(
-            (phase, r) -> {
-              if (phase.equals("committing")
-                  && r.changeType == ChangeType.REPLACE
-                  && once.compareAndSet(false, true)) {
-                paused.countDown();
-                release.await(60, TimeUnit.SECONDS);
-              }
-            });
+    Pause pause = new Pause(r -> r.changeType == ChangeType.REPLACE);
+    h.service().setCheckpoint(pause);
     ChangesetHandle replace =
         h.submitChangeset(
             request(ds, ChangeType.REPLACE, dir("r", "id,px\n9,9.5\n"), FormatType.CSV).build());
-    assertThat(paused.await(60, TimeUnit.SECONDS)).isTrue();
+    pause.awaitReached();
     Changeset append =
         createOk(
             h, request(ds, ChangeType.APPEND, dir("b", "id,px\n2,2.5\n"), FormatType.CSV).build());
-    release.countDown();
+    pause.release();
     Changeset r = replace.await();
     // REPLACE replaces whatever came before it, the concurrent APPEND included.
     assertThat(r.status()).as("%s", r.errorInfo()).isEqualTo(IngestionStatus.SUCCESS);
@@ -285,32 +274,21 @@ class CommitOutcomeTest {
         createOk(
             h, request(DS, ChangeType.APPEND, dir("a", "id,px\n1,1.5\n"), FormatType.CSV).build());
     createOk(h, request(DS, ChangeType.APPEND, dir("b", "id,px\n2,2.5\n"), FormatType.CSV).build());
-    CountDownLatch paused = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    AtomicBoolean once = new AtomicBoolean();
-    h.service()
-        .setCheckpoint(
-            (phase, r) -> {
-              if (phase.equals("committing")
-                  && r.changeType == ChangeType.MODIFY
-                  && once.compareAndSet(false, true)) {
-                paused.countDown();
-                release.await(60, TimeUnit.SECONDS);
-              }
-            });
+    Pause pause = new Pause(r -> r.changeType == ChangeType.MODIFY);
+    h.service().setCheckpoint(pause);
     ChangesetHandle loser =
         h.submitChangeset(
             request(DS, ChangeType.MODIFY, dir("m1", "id,px\n10,10.5\n"), FormatType.CSV)
                 .updatesChangesetId(target.id())
                 .build());
-    assertThat(paused.await(60, TimeUnit.SECONDS)).isTrue();
+    pause.awaitReached();
     Changeset winner =
         createOk(
             h,
             request(DS, ChangeType.MODIFY, dir("m2", "id,px\n20,20.5\n"), FormatType.CSV)
                 .updatesChangesetId(target.id())
                 .build());
-    release.countDown();
+    pause.release();
     Changeset l = loser.await();
     assertThat(l.status()).isEqualTo(IngestionStatus.FAILED);
     // The model's category for a conflict; the CLI exits 5 on it.
@@ -344,25 +322,16 @@ class CommitOutcomeTest {
   @Test
   void twoFirstChangesetsRacingToCreateADatasetBothSucceed() throws Exception {
     h = Fixtures.habanero(wh);
-    CountDownLatch paused = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    AtomicBoolean once = new AtomicBoolean();
-    h.service()
-        .setCheckpoint(
-            (phase, r) -> {
-              if (phase.equals("committing") && once.compareAndSet(false, true)) {
-                paused.countDown();
-                release.await(60, TimeUnit.SECONDS);
-              }
-            });
+    Pause pause = new Pause(r -> true);
+    h.service().setCheckpoint(pause);
     ChangesetHandle first =
         h.submitChangeset(
             request(DS, ChangeType.APPEND, dir("a", "id,px\n1,1.5\n"), FormatType.CSV).build());
-    assertThat(paused.await(60, TimeUnit.SECONDS)).isTrue();
+    pause.awaitReached();
     Changeset second =
         createOk(
             h, request(DS, ChangeType.APPEND, dir("b", "id,px\n2,2.5\n"), FormatType.CSV).build());
-    release.countDown();
+    pause.release();
     Changeset f = first.await();
     // Before: FAILED with DELTA_PROTOCOL_CHANGED. Now applied again on the table the other made.
     assertThat(f.status()).as("%s", f.errorInfo()).isEqualTo(IngestionStatus.SUCCESS);
@@ -370,6 +339,38 @@ class CommitOutcomeTest {
     assertThat(record(f.id()).conflictsWith.get(0)).contains(second.id());
     assertThat(rows()).containsExactly("[1,1.5]", "[2,2.5]");
     assertThat(referencedFiles()).containsAll(dataFiles());
+  }
+
+  /**
+   * Holds the first changeset that reaches its commit and matches {@code which}, its files written,
+   * until released: the other changeset of a race commits meanwhile.
+   */
+  private static final class Pause
+      implements io.habanero.internal.ingest.ChangesetRunner.Checkpoint {
+    private final java.util.function.Predicate<ChangesetRecord> which;
+    private final CountDownLatch reached = new CountDownLatch(1);
+    private final CountDownLatch released = new CountDownLatch(1);
+    private final AtomicBoolean once = new AtomicBoolean();
+
+    Pause(java.util.function.Predicate<ChangesetRecord> which) {
+      this.which = which;
+    }
+
+    @Override
+    public void reached(String phase, ChangesetRecord r) throws InterruptedException {
+      if (phase.equals("committing") && which.test(r) && once.compareAndSet(false, true)) {
+        reached.countDown();
+        released.await(60, TimeUnit.SECONDS);
+      }
+    }
+
+    void awaitReached() throws InterruptedException {
+      assertThat(reached.await(60, TimeUnit.SECONDS)).isTrue();
+    }
+
+    void release() {
+      released.countDown();
+    }
   }
 
   private Path dir(String name, String csv) {
