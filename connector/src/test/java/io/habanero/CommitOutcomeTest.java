@@ -241,6 +241,29 @@ class CommitOutcomeTest {
   }
 
   @Test
+  void aWriteJobThatFailsMidwayRemovesTheFilesItsFinishedTasksWrote() {
+    h = Fixtures.habanero(wh);
+    createOk(h, request(DS, ChangeType.APPEND, dir("a", "id,px\n1,1.5\n"), FormatType.CSV).build());
+    // Two files, two tasks: one writes its rows, the other meets a value that is not an INT and
+    // fails the job (FAILFAST), after the first task's file is complete.
+    Path src = tmp.resolve("src").resolve("mixed");
+    StringBuilder good = new StringBuilder("id,px\n");
+    for (int i = 2; i < 2000; i++) {
+      good.append(i).append(',').append(i).append(".5\n");
+    }
+    Fixtures.write(src.resolve("a-good.csv"), good.toString());
+    Fixtures.write(src.resolve("b-bad.csv"), "id,px\n2000,1.5\nnot-a-number,2.5\n");
+    Changeset c =
+        h.createChangeset(request(DS, ChangeType.APPEND, src, FormatType.CSV).build()).changeset();
+    assertThat(c.status()).isEqualTo(IngestionStatus.FAILED);
+    assertThat(c.errorInfo().errorCategory()).isEqualTo(ErrorCategory.VALIDATION);
+    assertThat(rows()).containsExactly("[1,1.5]");
+    // Before: the finished task's file, holding good rows, stayed in the table directory until a
+    // sweep. A certain failure removes it at once.
+    assertThat(referencedFiles()).containsAll(dataFiles());
+  }
+
+  @Test
   void aReplaceThatLosesToAConcurrentAppendIsAppliedAgainAndLeavesNoFiles() throws Exception {
     h = Fixtures.habanero(wh);
     String ds = DS;

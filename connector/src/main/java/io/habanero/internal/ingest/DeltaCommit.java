@@ -280,10 +280,12 @@ public final class DeltaCommit {
    *       left to the sweep.
    * </ol>
    *
-   * Not attempted: the files of a Spark write job that failed midway. Its finished tasks' files are
-   * in no action list, tasks cancelled by the failure may still be writing after it returns, and
-   * they carry no mark of this job, so only the sweep's safety window tells them from a concurrent
-   * writer's uncommitted files.
+   * The same rule, without the 0-row condition, removes the files of a Spark write job that failed
+   * midway (no action list: its finished tasks' files are in none): every complete Parquet file
+   * written since it started that no version references, while no other changeset of the dataset is
+   * PENDING or RUNNING. Tasks cancelled by the failure may still be writing after it returns; their
+   * files are incomplete when listed (their footer does not read) or appear later, and are left to
+   * the sweep, as is everything when another changeset runs.
    */
   public void discard(Seq<Action> actions, java.util.function.BooleanSupplier othersMayBeWriting) {
     if (actions != null) {
@@ -299,7 +301,7 @@ public final class DeltaCommit {
       }
     }
     try {
-      discardEmptyFile(othersMayBeWriting);
+      discardUnlisted(actions == null, othersMayBeWriting);
     } catch (IOException | RuntimeException e) {
       // Left to the sweep.
     }
@@ -308,7 +310,12 @@ public final class DeltaCommit {
   /** Slack for coarse or skewed modification times (S3 keeps whole seconds). */
   private static final long MTIME_SLACK_MILLIS = 2_000;
 
-  private void discardEmptyFile(java.util.function.BooleanSupplier othersMayBeWriting)
+  /**
+   * @param writeFailed whether the write job itself failed (no action list), so every complete
+   *     unreferenced file it may have written goes, not only an empty one
+   */
+  private void discardUnlisted(
+      boolean writeFailed, java.util.function.BooleanSupplier othersMayBeWriting)
       throws IOException {
     if (writeStartMillis < 0 || !txn.metadata().partitionColumns().isEmpty()) {
       return;
@@ -328,7 +335,8 @@ public final class DeltaCommit {
           && DeltaFiles.isDataFile(f.getPath().getName())
           && f.getModificationTime() >= writeStartMillis - MTIME_SLACK_MILLIS) {
         try {
-          if (DeltaFiles.rowCount(conf, f.getPath()) == 0) {
+          long rows = DeltaFiles.rowCount(conf, f.getPath());
+          if (rows == 0 || writeFailed) {
             empty.add(f.getPath());
           }
         } catch (IOException | RuntimeException e) {

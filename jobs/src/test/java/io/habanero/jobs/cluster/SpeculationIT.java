@@ -417,7 +417,8 @@ class SpeculationIT {
       TaskAttempt loser = speculativeWins ? original : copy;
       assertThat(winner.succeeded()).as("%s", this).isTrue();
       assertThat(loser.endReason()).as("%s", this).isEqualTo("TaskKilled");
-      assertThat(loser.killReason()).as("%s", this).isEqualTo(KILLED_BY_WINNER);
+      // Spark kills the loser either for the winner or, when the stage ends first, for that.
+      assertThat(loser.killReason()).as("%s", this).isIn(KILLED_BY_WINNER, "Stage finished");
       // The loser was killed while its result was held: it had written (and closed) its file.
       assertThat(loser.recordsWritten()).as("%s", this).isEqualTo(winner.recordsWritten());
       for (int i = 0; i < numTasks; i++) {
