@@ -4,7 +4,6 @@ import static io.habanero.FailureFixture.assertIngestFails;
 import static io.habanero.FailureFixture.createOk;
 import static io.habanero.FailureFixture.request;
 import static io.habanero.Fixtures.rows;
-import static io.habanero.Fixtures.sorted;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.habanero.model.ChangeType;
@@ -22,7 +21,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -633,10 +631,5 @@ class RealWorldFilesTest {
     byte[] out = Arrays.copyOf(a, a.length + b.length);
     System.arraycopy(b, 0, out, a.length, b.length);
     return out;
-  }
-
-  @SuppressWarnings("unused")
-  private static List<String> sortedRows(String... r) {
-    return sorted(r).stream().collect(Collectors.toList());
   }
 }

@@ -56,6 +56,9 @@ final class JsonDocuments {
     private static final long serialVersionUID = 1L;
     private final String encoding;
 
+    /** Made once per task's copy of the function, not per file (a Configuration is costly). */
+    private transient CompressionCodecFactory codecs;
+
     CountDocuments(String encoding) {
       this.encoding = encoding;
     }
@@ -88,10 +91,12 @@ final class JsonDocuments {
       return n;
     }
 
-    private static InputStream decompressed(String path, byte[] content) throws IOException {
+    private InputStream decompressed(String path, byte[] content) throws IOException {
       InputStream raw = new ByteArrayInputStream(content);
-      CompressionCodec codec =
-          new CompressionCodecFactory(new Configuration()).getCodec(new Path(path));
+      if (codecs == null) {
+        codecs = new CompressionCodecFactory(new Configuration());
+      }
+      CompressionCodec codec = codecs.getCodec(new Path(path));
       return codec == null ? raw : codec.createInputStream(raw);
     }
   }
