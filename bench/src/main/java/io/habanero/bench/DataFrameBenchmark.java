@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,11 +28,13 @@ import scala.collection.JavaConverters;
 /**
  * {@code scripts/bench dataframe}: the {@code habanero} DataFrame source against plain {@code
  * format("delta")}, in one JVM and one SparkSession ({@code local[2]}), alternating baseline and
- * Habanero (A B A B …) after warm-up. Three scenarios: a DataFrame write (fresh target per run), a
- * full read into the {@code noop} sink, and selective point lookups on {@code trade_id} (where the
- * number of files each scan read shows whether data skipping worked on both sides). Only the
- * operation is timed; every run's result is checked afterwards. Results are printed and written as
- * Markdown and JSON.
+ * Habanero (A B A B …) after warm-up. Four scenarios: a DataFrame write (fresh target per run), a
+ * full read into the {@code noop} sink, selective point lookups on {@code trade_id} (where the
+ * number of files each scan read shows whether data skipping worked on both sides), and single
+ * point lookups on a small table (one query per run, through the DataFrame source and through the
+ * SQL catalog), whose latency is mostly the fixed cost of creating the relation, looking up the
+ * schema and planning. Only the operation is timed; every run's result is checked afterwards.
+ * Results are printed and written as Markdown and JSON.
  */
 public final class DataFrameBenchmark {
   private static final String DATASET = "t";
@@ -43,6 +46,20 @@ public final class DataFrameBenchmark {
   /** Point lookups per timed selective run (spread over the id range, one per file region). */
   private static final int LOOKUPS = 5;
 
+  /** The small table of scenario 4: its dataset id, its rows (one changeset, one file). */
+  private static final String SMALL = "small";
+
+  private static final long SMALL_ROWS = 1_000;
+
+  /** Scenario 4's warm-up and measured pairs (single queries: many pairs, for a p90). */
+  private static final int SMALL_WARMUPS = 5;
+
+  private static final int SMALL_PAIRS = 30;
+
+  private static final int SMALL_SMOKE_WARMUPS = 1;
+
+  private static final int SMALL_SMOKE_PAIRS = 3;
+
   private final SparkSession spark;
   private final Path work;
   private final long rows;
@@ -51,6 +68,7 @@ public final class DataFrameBenchmark {
   private final boolean smoke;
   private final Map<String, Object> results = new LinkedHashMap<>();
   private final List<String> table = new ArrayList<>();
+  private final List<String> latencyTable = new ArrayList<>();
   private final List<String> failures = new ArrayList<>();
   private int runCounter;
 
@@ -127,6 +145,7 @@ public final class DataFrameBenchmark {
 
     readFullScenario(plain, warehouse, expected, filesA, filesB);
     readSelectiveScenario(plain, warehouse, source, filesA, filesB);
+    smallLookupScenario();
 
     results.put("machine", BenchSupport.machine());
     results.put("rows", rows);
@@ -266,6 +285,176 @@ public final class DataFrameBenchmark {
     BenchSupport.log(table.get(table.size() - 1) + " per lookup: " + a.files + " vs " + b.files);
   }
 
+  private int smallWarmups() {
+    return smoke ? SMALL_SMOKE_WARMUPS : SMALL_WARMUPS;
+  }
+
+  private int smallPairs() {
+    return smoke ? SMALL_SMOKE_PAIRS : SMALL_PAIRS;
+  }
+
+  /**
+   * Scenario 4: one point lookup per timed run on a small table ({@value #SMALL_ROWS} rows, one
+   * changeset, one file), each run on a fresh DataFrame, so the time is mostly the fixed cost of a
+   * read: creating the relation, looking up the schema, planning, and a one-file scan. 4a is the
+   * DataFrame source ({@code format("habanero").option("datasetId", …).load().where(id = k)})
+   * against {@code format("delta").load(path)} of the same Delta table (whose rows also carry the
+   * lineage column, which the Habanero side hides); 4b is {@code SELECT <columns> … WHERE id = k}
+   * through the {@code habanero} SQL catalog against {@code delta.`path`}. Each run looks up a
+   * different id (the same on both sides of a pair) and its row is checked field by field.
+   */
+  private void smallLookupScenario() throws Exception {
+    String warehouse = work.resolve("small").resolve("wh").toString();
+    String path = Path.of(warehouse).resolve("datasets").resolve(SMALL).toString();
+    Dataset<Row> small =
+        BenchData.trades(spark, 0, SMALL_ROWS, SEED + 100)
+            .withColumnRenamed("trade_id", "id")
+            .coalesce(1);
+    List<String> columns = List.of(small.columns());
+    Map<Long, String> expected = new HashMap<>();
+    for (Row r : small.collectAsList()) {
+      expected.put(r.<Long>getAs("id"), render(r, columns));
+    }
+    BenchSupport.log("writing the small table (" + SMALL_ROWS + " rows, one changeset)");
+    small
+        .write()
+        .format("habanero")
+        .option("datasetId", SMALL)
+        .option("warehouse", warehouse)
+        .mode(SaveMode.Append)
+        .save();
+    long files = BenchSupport.dataFiles(Path.of(path));
+    results.put("4 small table: data files", files);
+    if (files != 1) {
+      BenchSupport.log("WARNING: the small table has " + files + " data files, not 1");
+    }
+    // The catalog is initialised on its first use, with the options set by then.
+    spark.conf().set("spark.sql.catalog.habanero", "io.habanero.spark.HabaneroCatalog");
+    spark.conf().set("spark.sql.catalog.habanero.warehouse", warehouse);
+
+    List<String> withLineage = new ArrayList<>(columns);
+    withLineage.add(LINEAGE);
+    PointLookup dfA =
+        new PointLookup(
+            "4a",
+            k -> spark.read().format("delta").load(path).where(col("id").equalTo(k)),
+            columns,
+            withLineage,
+            expected);
+    PointLookup dfB =
+        new PointLookup(
+            "4a",
+            k ->
+                spark
+                    .read()
+                    .format("habanero")
+                    .option("datasetId", SMALL)
+                    .option("warehouse", warehouse)
+                    .load()
+                    .where(col("id").equalTo(k)),
+            columns,
+            columns,
+            expected);
+    Pair df =
+        pairs(
+            "4a SMALL POINT LOOKUP (DataFrame, 1 query)",
+            smallWarmups(),
+            smallPairs(),
+            new Side(false, target -> dfA.run(), target -> dfA.result()),
+            new Side(false, target -> dfB.run(), target -> dfB.result()));
+    df.check("ok");
+    df.latency = true;
+    df.report(1.10);
+
+    String select = String.join(", ", columns);
+    PointLookup sqlA =
+        new PointLookup(
+            "4b",
+            k -> spark.sql("SELECT " + select + " FROM delta.`" + path + "` WHERE id = " + k),
+            columns,
+            columns,
+            expected);
+    PointLookup sqlB =
+        new PointLookup(
+            "4b",
+            k -> spark.sql("SELECT " + select + " FROM habanero." + SMALL + " WHERE id = " + k),
+            columns,
+            columns,
+            expected);
+    Pair sql =
+        pairs(
+            "4b SMALL POINT LOOKUP (SQL catalog, 1 query)",
+            smallWarmups(),
+            smallPairs(),
+            new Side(false, target -> sqlA.run(), target -> sqlA.result()),
+            new Side(false, target -> sqlB.run(), target -> sqlB.result()));
+    sql.check("ok");
+    sql.latency = true;
+    sql.report(1.10);
+  }
+
+  /** The lineage column a plain Delta read of a dataset's table also returns. */
+  private static final String LINEAGE = "_habanero_changeset_id";
+
+  /** The named fields of a row, as text. */
+  private static String render(Row r, List<String> columns) {
+    return columns.stream()
+        .map(c -> String.valueOf(r.get(r.fieldIndex(c))))
+        .collect(Collectors.joining("|"));
+  }
+
+  /**
+   * One side of scenario 4: each run builds a fresh query for the next id and collects it; the
+   * check (untimed) wants exactly one row, with exactly the expected fields and values.
+   */
+  private static final class PointLookup {
+    final String scenario;
+    final java.util.function.LongFunction<Dataset<Row>> query;
+    final List<String> columns;
+    final List<String> fields;
+    final Map<Long, String> expected;
+    long runs;
+    long id;
+    List<Row> found = List.of();
+
+    PointLookup(
+        String scenario,
+        java.util.function.LongFunction<Dataset<Row>> query,
+        List<String> columns,
+        List<String> fields,
+        Map<Long, String> expected) {
+      this.scenario = scenario;
+      this.query = query;
+      this.columns = columns;
+      this.fields = fields;
+      this.expected = expected;
+    }
+
+    /** The timed part: a fresh DataFrame for the next id, collected. */
+    void run() {
+      // Stride 389 (prime to 1,000) visits every id before repeating one.
+      id = (runs++ * 389 + 17) % SMALL_ROWS;
+      found = query.apply(id).collectAsList();
+    }
+
+    /** Untimed: "ok", or what was wrong with the row found. */
+    String result() {
+      if (found.size() != 1) {
+        return scenario + " id " + id + ": " + found.size() + " rows, not 1";
+      }
+      Row r = found.get(0);
+      List<String> names = List.of(r.schema().fieldNames());
+      if (!names.equals(fields)) {
+        return scenario + " id " + id + ": fields " + names + ", not " + fields;
+      }
+      String got = render(r, columns);
+      String want = expected.get(id);
+      return got.equals(want)
+          ? "ok"
+          : scenario + " id " + id + ": row " + got + ", expected " + want;
+    }
+  }
+
   /** One side's lookups: the rows and the scan's file count of each, from the latest run. */
   private final class Lookups {
     final List<Long> ids;
@@ -346,6 +535,11 @@ public final class DataFrameBenchmark {
   }
 
   private Pair pairs(String name, Side baseline, Side habanero) throws Exception {
+    return pairs(name, warmups, pairs, baseline, habanero);
+  }
+
+  private Pair pairs(String name, int warmups, int pairs, Side baseline, Side habanero)
+      throws Exception {
     Pair p = new Pair(name);
     BenchSupport.log(name + ": " + warmups + " warm-up pair(s), " + pairs + " measured pair(s)");
     for (int i = 0; i < warmups + pairs; i++) {
@@ -385,6 +579,9 @@ public final class DataFrameBenchmark {
     final List<Object> fa = new ArrayList<>();
     final List<Object> fb = new ArrayList<>();
 
+    /** Also a row of the latency table (milliseconds, median and p90). */
+    boolean latency;
+
     Pair(String name) {
       this.name = name;
     }
@@ -413,6 +610,9 @@ public final class DataFrameBenchmark {
       r.put("habaneroMedianSeconds", mb);
       r.put("habaneroMin", Measure.min(b));
       r.put("habaneroMax", Measure.max(b));
+      r.put("baselineP90Seconds", Measure.percentile(a, 90));
+      r.put("habaneroP90Seconds", Measure.percentile(b, 90));
+      r.put("p90Ratio", Measure.percentile(b, 90) / Measure.percentile(a, 90));
       r.put("baselineSeconds", a);
       r.put("habaneroSeconds", b);
       r.put("ratio", ratio);
@@ -440,6 +640,15 @@ public final class DataFrameBenchmark {
               target,
               ratio <= target ? "met" : "MISSED"));
       BenchSupport.log(table.get(table.size() - 1));
+      if (latency) {
+        double pa = Measure.percentile(a, 90);
+        double pb = Measure.percentile(b, 90);
+        latencyTable.add(
+            String.format(
+                "| %s | %d | %.1f | %.1f | %.1f | %.1f | %.2f | %.2f |",
+                name, a.size(), ma * 1000, pa * 1000, mb * 1000, pb * 1000, ratio, pb / pa));
+        BenchSupport.log(latencyTable.get(latencyTable.size() - 1));
+      }
       if (ratio > 2.0) {
         failures.add(name + ": ratio " + String.format("%.2f", ratio) + " > 2 (gross regression)");
       }
@@ -470,18 +679,34 @@ public final class DataFrameBenchmark {
                 + " baseline/Habanero in one JVM (local[2]); times are medians in seconds. Read"
                 + " tables: %d files each, written once from the same DataFrame in trade_id"
                 + " order. READ SELECTIVE times %d point lookups (trade_id = id, collect) per"
-                + " run.%s%n%n",
+                + " run. SMALL POINT LOOKUP: one query (id = k, collect) per run, each on a fresh"
+                + " DataFrame (relation, schema lookup and planning included), on a %d-row table"
+                + " of one changeset in one file; %d warm-up pair(s), %d measured pair(s).%s%n%n",
             rows,
             warmups,
             pairs,
             READ_FILES,
             LOOKUPS,
+            SMALL_ROWS,
+            smallWarmups(),
+            smallPairs(),
             smoke ? " SMOKE MODE: tiny data, a regression check, not a measurement." : ""));
     md.append(
         "| scenario | baseline s (min–max) | Habanero s (min–max) | ratio | target | |\n"
             + "|---|---|---|---|---|---|\n");
     for (String row : table) {
       md.append(row).append('\n');
+    }
+    if (!latencyTable.isEmpty()) {
+      md.append(
+          "\nSmall-table point lookups, latency per query in milliseconds (ratio = Habanero /"
+              + " baseline):\n\n"
+              + "| scenario | pairs | baseline median ms | baseline p90 ms | Habanero median ms |"
+              + " Habanero p90 ms | ratio (median) | ratio (p90) |\n"
+              + "|---|---|---|---|---|---|---|---|\n");
+      for (String row : latencyTable) {
+        md.append(row).append('\n');
+      }
     }
     if (!failures.isEmpty()) {
       md.append("\nFAILURES:\n");

@@ -41,6 +41,14 @@ final class Measure {
     return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
   }
 
+  /** The nearest-rank percentile {@code p} (0 < p <= 100): p90 of 30 samples is the 27th. */
+  static double percentile(List<Double> xs, double p) {
+    List<Double> s = new ArrayList<>(xs);
+    Collections.sort(s);
+    int rank = (int) Math.ceil(p / 100.0 * s.size());
+    return s.get(Math.max(0, Math.min(s.size() - 1, rank - 1)));
+  }
+
   static double min(List<Double> xs) {
     return Collections.min(xs);
   }
