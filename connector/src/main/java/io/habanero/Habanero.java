@@ -1,10 +1,10 @@
 package io.habanero;
 
-import io.habanero.internal.ChangesetService;
 import io.habanero.internal.Errors;
 import io.habanero.internal.Ids;
 import io.habanero.internal.Validation;
 import io.habanero.internal.credentials.StsCredentials;
+import io.habanero.internal.engine.Engine;
 import io.habanero.internal.warehouse.Warehouse;
 import io.habanero.internal.warehouse.WorkingLocations;
 import io.habanero.model.ChangeType;
@@ -22,12 +22,16 @@ import io.habanero.model.ListChangesetsResponse;
 import io.habanero.model.LocationType;
 import io.habanero.model.SweepRequest;
 import io.habanero.model.SweepResult;
+import io.habanero.model.TimeTravel;
 import io.habanero.model.UpdateChangesetRequest;
 import io.habanero.model.UpdateChangesetResponse;
+import io.habanero.s3.S3aSettings;
+import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.execution.datasources.HadoopFsRelation;
 
 /**
  * The entry point: the FinSpace Data changeset operations on a Habanero warehouse.
@@ -50,14 +54,20 @@ import org.apache.spark.sql.SparkSession;
 public final class Habanero implements AutoCloseable {
   private final SparkSession spark;
   private final HabaneroSettings settings;
-  private final ChangesetService service;
+  private final Engine service;
   private final WorkingLocations workingLocations;
+  private final boolean shared;
 
-  private Habanero(SparkSession spark, HabaneroSettings settings) {
+  private Habanero(SparkSession spark, HabaneroSettings settings, boolean shared) {
     this.spark = spark;
     this.settings = settings;
-    Warehouse warehouse = Warehouse.open(spark, settings);
-    this.service = new ChangesetService(spark, settings, warehouse);
+    this.shared = shared;
+    // The one place where Habanero changes the session: the environment's S3A settings (endpoint,
+    // path style, credentials provider) go into its Hadoop configuration, so that Spark's own reads
+    // of the warehouse and of sources use them.
+    S3aSettings.apply(spark, settings);
+    Warehouse warehouse = Warehouse.open(settings, spark.sessionState().newHadoopConf());
+    this.service = new Engine(spark, settings, warehouse);
     this.workingLocations = new WorkingLocations(warehouse);
   }
 
@@ -73,7 +83,63 @@ public final class Habanero implements AutoCloseable {
    * @throws io.habanero.errors.ValidationException if a setting is invalid
    */
   public static Habanero create(SparkSession spark, Map<String, String> options) {
-    return new Habanero(spark, HabaneroSettings.resolve(spark, options));
+    return new Habanero(spark, HabaneroSettings.resolve(spark, options), false);
+  }
+
+  /** The shared instances: one per live session and settings. */
+  private static final Map<SparkSession, Map<Map<String, String>, Habanero>> SHARED =
+      new java.util.IdentityHashMap<>();
+
+  /**
+   * The session's shared Habanero for {@code settings}: one per SparkSession and settings, created
+   * at the first call and closed when the session's SparkContext stops. The {@code habanero} data
+   * source and the SQL catalog use it, so a query costs no new engine, threads or warehouse open.
+   * Its {@link #close} does nothing.
+   */
+  public static Habanero forSession(SparkSession spark, HabaneroSettings settings) {
+    Map<String, String> key = new java.util.TreeMap<>();
+    for (HabaneroSettings.Key k : HabaneroSettings.Key.values()) {
+      if (settings.get(k) != null) {
+        key.put(k.key(), settings.get(k));
+      }
+    }
+    synchronized (SHARED) {
+      if (spark.sparkContext().isStopped()) {
+        SHARED.remove(spark);
+        throw Errors.sessionStopped();
+      }
+      Map<Map<String, String>, Habanero> bySettings = SHARED.get(spark);
+      if (bySettings == null) {
+        bySettings = new java.util.HashMap<>();
+        SHARED.put(spark, bySettings);
+        spark.sparkContext().addSparkListener(new ReleaseOnStop(spark));
+      }
+      return bySettings.computeIfAbsent(key, k -> new Habanero(spark, settings, true));
+    }
+  }
+
+  /** Closes a session's shared instances when its SparkContext stops. */
+  private static final class ReleaseOnStop extends org.apache.spark.scheduler.SparkListener {
+    private final SparkSession spark;
+
+    ReleaseOnStop(SparkSession spark) {
+      this.spark = spark;
+    }
+
+    @Override
+    public void onApplicationEnd(org.apache.spark.scheduler.SparkListenerApplicationEnd end) {
+      Map<Map<String, String>, Habanero> gone;
+      synchronized (SHARED) {
+        gone = SHARED.remove(spark);
+      }
+      if (gone != null) {
+        // Not on the listener bus: closing waits for the changesets, which the stop cancels.
+        Thread t =
+            new Thread(() -> gone.values().forEach(h -> h.service.close()), "habanero-release");
+        t.setDaemon(true);
+        t.start();
+      }
+    }
   }
 
   public HabaneroSettings settings() {
@@ -84,7 +150,8 @@ public final class Habanero implements AutoCloseable {
     return spark;
   }
 
-  ChangesetService service() {
+  @io.habanero.internal.VisibleForTesting
+  Engine service() {
     return service;
   }
 
@@ -163,8 +230,67 @@ public final class Habanero implements AutoCloseable {
   /** As {@link #submitChangeset(CreateChangesetRequest)}, reporting progress. */
   public ChangesetHandle submitChangeset(
       CreateChangesetRequest request, ProgressListener listener) {
-    ChangesetService.Submitted s = service.submit(request, listener);
+    return handle(service.submit(request, listener));
+  }
+
+  private ChangesetHandle handle(Engine.Submitted s) {
     return new ChangesetHandle(s.datasetId(), s.changesetId(), s.done(), this);
+  }
+
+  /**
+   * Writes the rows of {@code data} as one changeset, recorded like any other (its {@code
+   * sourceParams} name a DataFrame as the source); returns at once. The {@code habanero} data
+   * source and SQL {@code INSERT INTO} write through this.
+   *
+   * @param updatesChangesetId for MODIFY, the changeset whose rows {@code data} replaces
+   * @param mergeSchema whether new nullable columns may be added
+   * @param allowEmpty whether a REPLACE or MODIFY without rows may empty the rows it replaces
+   * @throws io.habanero.errors.HabaneroException for invalid arguments (nothing is recorded)
+   */
+  public ChangesetHandle submitDataFrame(
+      String datasetId,
+      ChangeType changeType,
+      String updatesChangesetId,
+      Dataset<Row> data,
+      boolean mergeSchema,
+      boolean allowEmpty) {
+    return handle(
+        service.submitFrame(
+            datasetId,
+            changeType,
+            updatesChangesetId,
+            data,
+            mergeSchema,
+            allowEmpty,
+            ProgressListener.NONE));
+  }
+
+  /** The ids of the datasets that have data (a SUCCESS changeset), sorted. */
+  public List<String> listDatasets() {
+    return service.readableDatasets();
+  }
+
+  /**
+   * The dataset at {@code at} (now, a changeset, a version or a timestamp).
+   *
+   * @param includeChangesetId whether to include the lineage column naming each row's changeset
+   * @throws io.habanero.errors.ResourceNotFoundException if the dataset or changeset is unknown
+   * @throws io.habanero.errors.ValidationException if the point is not in its history
+   */
+  public Dataset<Row> readDataset(String datasetId, TimeTravel at, boolean includeChangesetId) {
+    return service.read(datasetId, at, includeChangesetId);
+  }
+
+  /**
+   * Delta's own relation for the dataset at {@code at}, as the {@code habanero} data source and
+   * catalog return it (so Spark plans Delta's native scan).
+   *
+   * @throws io.habanero.errors.HabaneroException as for {@link #readDataset(String, TimeTravel,
+   *     boolean)}
+   */
+  public HadoopFsRelation datasetRelation(
+      String datasetId, TimeTravel at, boolean includeChangesetId) {
+    return service.relation(datasetId, at, includeChangesetId);
   }
 
   /**
@@ -231,7 +357,7 @@ public final class Habanero implements AutoCloseable {
    * @throws io.habanero.errors.ResourceNotFoundException if the dataset is unknown
    */
   public Dataset<Row> readDataset(String datasetId) {
-    return service.read(datasetId, null, false);
+    return service.read(datasetId, new TimeTravel.Latest(), false);
   }
 
   /**
@@ -241,7 +367,8 @@ public final class Habanero implements AutoCloseable {
    * @throws io.habanero.errors.ValidationException if the changeset is not SUCCESS
    */
   public Dataset<Row> readDataset(String datasetId, String changesetId) {
-    return service.read(datasetId, changesetId, false);
+    Ids.check("changesetId", changesetId);
+    return service.read(datasetId, new TimeTravel.AtChangeset(changesetId), false);
   }
 
   /**
@@ -270,10 +397,15 @@ public final class Habanero implements AutoCloseable {
     return service.sweep(request, progress);
   }
 
-  /** Waits for this process's running changesets, then releases threads. */
+  /**
+   * Waits for the changesets this instance started. A shared instance ({@link #forSession}) is
+   * closed when its session stops, not here.
+   */
   @Override
   public void close() {
-    service.close();
+    if (!shared) {
+      service.close();
+    }
   }
 
   /** Convenience for {@link FormatType} lookups from strings, case-insensitive. */

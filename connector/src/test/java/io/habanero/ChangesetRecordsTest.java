@@ -104,7 +104,7 @@ class ChangesetRecordsTest {
   void runningRecordOfADeadProcessWhoseCommitLandedResolvesToSuccess() throws Exception {
     csvChangeset(h, tmp, DS, ChangeType.APPEND, null, "id,name\n1,a\n");
     Changeset cs = csvChangeset(h, tmp, DS, ChangeType.APPEND, null, "id,name\n2,b\n");
-    long version = h.service().versionOf(DS, cs.id());
+    long version = h.service().log().find(DS, cs.id()).orElseThrow().deltaVersion;
     Long activeFrom = summary(cs.id()).activeFromTimestamp();
 
     // As if the process died right after its Delta commit, before recording SUCCESS.
@@ -122,7 +122,7 @@ class ChangesetRecordsTest {
     // (which would disown committed rows) and not RUNNING forever.
     assertThat(s.status()).isEqualTo(IngestionStatus.SUCCESS);
     assertThat(s.errorInfo()).isNull();
-    assertThat(h.service().versionOf(DS, cs.id())).isEqualTo(version);
+    assertThat(h.service().log().find(DS, cs.id()).orElseThrow().deltaVersion).isEqualTo(version);
     // Its rows became visible at the commit, which the resolved record reports again.
     assertThat(s.activeFromTimestamp()).isEqualTo(activeFrom);
     // The resolution is written back, so other readers need not resolve again.
@@ -147,7 +147,13 @@ class ChangesetRecordsTest {
       }
       rec.put("readVersion", version);
       rec.set("owner", deadOwner());
-      writeRecord(orphan, rec);
+      rec.remove("seq");
+      // Recorded as a create records it (in flight, listing slot, record), by a process now dead.
+      h.service()
+          .log()
+          .create(
+              io.habanero.internal.Json.MAPPER.treeToValue(
+                  rec, io.habanero.internal.changeset.ChangesetRecord.class));
 
       ChangesetSummary s = summary(orphan);
       // FAILED, not RUNNING forever, and not SUCCESS: no commit names it.

@@ -52,12 +52,15 @@ class DeltaCommitProtocolTest {
     assertOneCommitFor(r, 4);
 
     // The versions are distinct and consecutive: no changeset took two commits or shared one.
-    assertThat(List.of(a, b, m, r).stream().map(c -> h.service().versionOf(DS, c.id())).toList())
+    assertThat(
+            List.of(a, b, m, r).stream()
+                .map(c -> h.service().log().find(DS, c.id()).orElseThrow().deltaVersion)
+                .toList())
         .containsExactly(0L, 1L, 2L, 3L);
   }
 
   private void assertOneCommitFor(Changeset cs, long expectedHistorySize) throws Exception {
-    long version = h.service().versionOf(DS, cs.id());
+    long version = h.service().log().find(DS, cs.id()).orElseThrow().deltaVersion;
     // The record's version is the table's newest: the commit is this changeset's, not an older one.
     assertThat(Fixtures.latestVersion(wh, DS)).isEqualTo(version);
     // One new history entry per changeset: a changeset that committed twice (or zero times) breaks

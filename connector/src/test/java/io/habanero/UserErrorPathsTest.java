@@ -542,12 +542,6 @@ class UserErrorPathsTest {
             () -> h.readDataset(DS, failed.id()),
             "names changeset '" + failed.id() + "', which is FAILED and has no version to read"));
     c.add(
-        notFound(
-            "the committed version of a FAILED changeset",
-            DS,
-            () -> h.service().versionOf(DS, failed.id()),
-            "Changeset '" + failed.id() + "' is FAILED and has no committed version"));
-    c.add(
         conflict(
                 "requestStop of a changeset that has ended",
                 DS,

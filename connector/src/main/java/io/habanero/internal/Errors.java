@@ -239,6 +239,40 @@ public final class Errors {
             changesetId, status, changesetId));
   }
 
+  /** A MODIFY of a changeset whose rows a later MODIFY ({@code by}) or REPLACE (null) took out. */
+  public static ConflictException alreadySuperseded(String changesetId, String by) {
+    return new ConflictException(
+        "updatesChangesetId '"
+            + changesetId
+            + "' is already superseded"
+            + (by != null ? " by MODIFY changeset '" + by + "'" : " by a later REPLACE")
+            + ", so its rows are no longer in the dataset. Fix: modify the changeset that"
+            + " replaced it, or use APPEND.");
+  }
+
+  /** A call on a SparkSession whose SparkContext has stopped. */
+  public static ValidationException sessionStopped() {
+    return new ValidationException(
+        "The SparkSession's SparkContext has stopped, so Habanero cannot run on it. Fix: build a"
+            + " new session (SparkSession.builder().getOrCreate()) and use that.");
+  }
+
+  /** A DataFrame save in Spark's default mode (errorifexists) onto a dataset that has data. */
+  public static ConflictException datasetExistsForErrorIfExists(String datasetId) {
+    return new ConflictException(
+        "Dataset '"
+            + datasetId
+            + "' already exists and the save mode is errorifexists (Spark's default). Fix:"
+            + " use mode(\"append\") to add rows, mode(\"overwrite\") to replace them, or set"
+            + " option changeType.");
+  }
+
+  /** A DataFrame write whose changeset ended FAILED (recorded as such, with its errorInfo). */
+  public static io.habanero.errors.ChangesetFailedException changesetFailed(
+      String datasetId, String changesetId, io.habanero.model.ChangesetErrorInfo info) {
+    return new io.habanero.errors.ChangesetFailedException(datasetId, changesetId, info);
+  }
+
   public static ValidationException noRole(String environmentId) {
     return new ValidationException(
         String.format(

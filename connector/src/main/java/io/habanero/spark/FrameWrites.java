@@ -1,13 +1,11 @@
 package io.habanero.spark;
 
-import io.habanero.ProgressListener;
-import io.habanero.errors.ChangesetFailedException;
-import io.habanero.errors.ConflictException;
-import io.habanero.internal.ChangesetService;
+import io.habanero.ChangesetHandle;
+import io.habanero.Habanero;
+import io.habanero.internal.Errors;
 import io.habanero.model.ChangeType;
 import io.habanero.model.Changeset;
 import io.habanero.model.IngestionStatus;
-import java.util.concurrent.CompletionException;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -34,35 +32,23 @@ final class FrameWrites {
       ChangeType type,
       boolean mustBeNew,
       Dataset<Row> data) {
-    try (ChangesetService service = DatasetReads.service(spark, options.settings())) {
-      String id = options.datasetId();
-      if (mustBeNew && service.readableDatasets().contains(id)) {
-        throw new ConflictException(
-            "Dataset '"
-                + id
-                + "' already exists and the save mode is errorifexists (Spark's default). Fix:"
-                + " use mode(\"append\") to add rows, mode(\"overwrite\") to replace them, or set"
-                + " option changeType.");
-      }
-      ChangesetService.Submitted s =
-          service.submitFrame(
-              id,
-              type,
-              type == ChangeType.MODIFY ? options.updatesChangesetId() : null,
-              data,
-              options.mergeSchema(),
-              options.allowEmpty(),
-              ProgressListener.NONE);
-      Changeset c;
-      try {
-        c = s.done().join();
-      } catch (CompletionException e) {
-        throw e.getCause() instanceof RuntimeException r ? r : e;
-      }
-      if (c.status() != IngestionStatus.SUCCESS) {
-        throw new ChangesetFailedException(id, c.id(), c.errorInfo());
-      }
-      return c;
+    Habanero habanero = DatasetReads.habanero(spark, options.settings());
+    String id = options.datasetId();
+    if (mustBeNew && habanero.listDatasets().contains(id)) {
+      throw Errors.datasetExistsForErrorIfExists(id);
     }
+    ChangesetHandle h =
+        habanero.submitDataFrame(
+            id,
+            type,
+            type == ChangeType.MODIFY ? options.updatesChangesetId() : null,
+            data,
+            options.mergeSchema(),
+            options.allowEmpty());
+    Changeset c = h.await();
+    if (c.status() != IngestionStatus.SUCCESS) {
+      throw Errors.changesetFailed(id, c.id(), c.errorInfo());
+    }
+    return c;
   }
 }

@@ -2,8 +2,8 @@ package io.habanero.spark;
 
 import io.habanero.HabaneroSettings;
 import io.habanero.errors.ResourceNotFoundException;
-import io.habanero.internal.ChangesetService;
 import io.habanero.internal.Ids;
+import io.habanero.model.TimeTravel;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -71,13 +71,11 @@ public final class HabaneroCatalog implements TableCatalog {
   public Identifier[] listTables(String[] namespace) throws NoSuchNamespaceException {
     checkNamespace(namespace);
     SparkSession spark = SparkSession.active();
-    try (ChangesetService service = DatasetReads.service(spark, settings())) {
-      List<Identifier> out = new ArrayList<>();
-      for (String id : service.readableDatasets()) {
-        out.add(Identifier.of(new String[0], id));
-      }
-      return out.toArray(new Identifier[0]);
+    List<Identifier> out = new ArrayList<>();
+    for (String id : DatasetReads.habanero(spark, settings()).listDatasets()) {
+      out.add(Identifier.of(new String[0], id));
     }
+    return out.toArray(new Identifier[0]);
   }
 
   private void checkNamespace(String[] namespace) throws NoSuchNamespaceException {
@@ -88,7 +86,7 @@ public final class HabaneroCatalog implements TableCatalog {
 
   @Override
   public Table loadTable(Identifier ident) throws NoSuchTableException {
-    return load(ident, new HabaneroOptions.TimeTravel.Latest());
+    return load(ident, new TimeTravel.Latest());
   }
 
   /** {@code VERSION AS OF n} reads Delta version n; {@code VERSION AS OF '<id>'} a changeset. */
@@ -96,9 +94,9 @@ public final class HabaneroCatalog implements TableCatalog {
   public Table loadTable(Identifier ident, String version) throws NoSuchTableException {
     String v = version.trim();
     if (v.matches("\\d+")) {
-      return load(ident, new HabaneroOptions.TimeTravel.AtVersion(Long.parseLong(v)));
+      return load(ident, new TimeTravel.AtVersion(Long.parseLong(v)));
     }
-    return load(ident, new HabaneroOptions.TimeTravel.AtChangeset(Ids.check("VERSION AS OF", v)));
+    return load(ident, new TimeTravel.AtChangeset(Ids.check("VERSION AS OF", v)));
   }
 
   /** {@code TIMESTAMP AS OF}: the latest version committed at or before the timestamp. */
@@ -110,10 +108,10 @@ public final class HabaneroCatalog implements TableCatalog {
             .withZone(ZoneOffset.UTC)
             .format(at);
     // Delta parses timestampAsOf in the session time zone; pass an explicit UTC instant.
-    return load(ident, new HabaneroOptions.TimeTravel.AtTimestamp(ts + "Z"));
+    return load(ident, new TimeTravel.AtTimestamp(ts + "Z"));
   }
 
-  private Table load(Identifier ident, HabaneroOptions.TimeTravel at) throws NoSuchTableException {
+  private Table load(Identifier ident, TimeTravel at) throws NoSuchTableException {
     if (ident.namespace().length != 0 || !Ids.isValid(ident.name())) {
       throw new NoSuchTableException(ident);
     }
@@ -122,7 +120,7 @@ public final class HabaneroCatalog implements TableCatalog {
     try {
       schema = DatasetReads.schema(SparkSession.active(), settings, ident.name(), at);
     } catch (ResourceNotFoundException e) {
-      if (at instanceof HabaneroOptions.TimeTravel.Latest) {
+      if (at instanceof TimeTravel.Latest) {
         throw new NoSuchTableException(ident);
       }
       throw e;

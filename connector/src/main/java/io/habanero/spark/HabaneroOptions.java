@@ -4,6 +4,7 @@ import io.habanero.HabaneroSettings;
 import io.habanero.internal.Errors;
 import io.habanero.internal.Ids;
 import io.habanero.model.ChangeType;
+import io.habanero.model.TimeTravel;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -70,21 +71,6 @@ public final class HabaneroOptions {
           UPDATES_CHANGESET_ID,
           MERGE_SCHEMA,
           ALLOW_EMPTY);
-
-  /** Which point in a dataset's history to read. */
-  public sealed interface TimeTravel {
-    /** The latest version. */
-    record Latest() implements TimeTravel {}
-
-    /** Right after a SUCCESS changeset. */
-    record AtChangeset(String changesetId) implements TimeTravel {}
-
-    /** A Delta version. */
-    record AtVersion(long version) implements TimeTravel {}
-
-    /** The latest version committed at or before a timestamp (Delta's rule). */
-    record AtTimestamp(String timestamp) implements TimeTravel {}
-  }
 
   private final Map<String, String> options;
   private final HabaneroSettings settings;

@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
 import io.habanero.HabaneroSettings;
+import io.habanero.model.TimeTravel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -50,7 +51,7 @@ final class HabaneroScanBuilder
   private final SparkSession spark;
   private final HabaneroSettings settings;
   private final String datasetId;
-  private final HabaneroOptions.TimeTravel at;
+  private final TimeTravel at;
   private StructType required;
   private Filter[] pushed = new Filter[0];
   private final List<Column> conditions = new ArrayList<>();
@@ -59,7 +60,7 @@ final class HabaneroScanBuilder
       SparkSession spark,
       HabaneroSettings settings,
       String datasetId,
-      HabaneroOptions.TimeTravel at,
+      TimeTravel at,
       StructType schema) {
     this.spark = spark;
     this.settings = settings;

@@ -2,6 +2,7 @@ package io.habanero.spark;
 
 import io.habanero.HabaneroSettings;
 import io.habanero.model.ChangeType;
+import io.habanero.model.TimeTravel;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -28,14 +29,14 @@ final class HabaneroTable implements SupportsRead, SupportsWrite {
   private final String catalog;
   private final String datasetId;
   private final HabaneroSettings settings;
-  private final HabaneroOptions.TimeTravel at;
+  private final TimeTravel at;
   private final StructType schema;
 
   HabaneroTable(
       String catalog,
       String datasetId,
       HabaneroSettings settings,
-      HabaneroOptions.TimeTravel at,
+      TimeTravel at,
       StructType schema) {
     this.catalog = catalog;
     this.datasetId = datasetId;
@@ -75,7 +76,7 @@ final class HabaneroTable implements SupportsRead, SupportsWrite {
 
   @Override
   public WriteBuilder newWriteBuilder(LogicalWriteInfo info) {
-    if (!(at instanceof HabaneroOptions.TimeTravel.Latest)) {
+    if (!(at instanceof TimeTravel.Latest)) {
       throw new UnsupportedOperationException(
           "Cannot write to a time-travel read of dataset '" + datasetId + "'.");
     }

@@ -38,6 +38,7 @@ public final class ChangesetLog {
   private final long leaseTimeoutMillis;
   private final BiFunction<String, ChangesetRecord, OptionalLong> findCommit;
   private final Set<String> runningHere;
+  private final ChangesetIndex index;
 
   /**
    * The changesets a runner of this JVM (any Habanero instance in it) is running now. A record
@@ -52,20 +53,64 @@ public final class ChangesetLog {
    * @param findCommit finds the Delta version that a changeset committed, if any
    * @param runningHere ids of changesets this process is running now
    */
+  /**
+   * @param findCommit finds the Delta version that a changeset committed, if any (crash recovery)
+   * @param commits reads one Delta commit of a dataset (the index)
+   * @param runningHere ids of changesets this process is running now
+   * @param progress receives a line for long one-time work (a migration)
+   */
   public ChangesetLog(
       Warehouse warehouse,
       long leaseTimeoutMillis,
       BiFunction<String, ChangesetRecord, OptionalLong> findCommit,
-      Set<String> runningHere) {
+      CommitFacts.Reader commits,
+      Set<String> runningHere,
+      java.util.function.Consumer<String> progress) {
     this.warehouse = warehouse;
     this.leaseTimeoutMillis = leaseTimeoutMillis;
     this.findCommit = findCommit;
     this.runningHere = runningHere;
+    this.index = new ChangesetIndex(warehouse, commits, progress);
   }
 
+  /**
+   * Records a new changeset (PENDING): marks it in flight, claims its listing slot and writes its
+   * record, in that order, so a crash leaves nothing a reader cannot resolve.
+   */
+  public void create(ChangesetRecord record) {
+    index.ensureReady(record.datasetId);
+    index.markInFlight(record.datasetId, record.changesetId);
+    record.seq = index.allocate(record.datasetId, record.changesetId);
+    write(record);
+  }
+
+  /**
+   * Writes the record. A SUCCESS record is indexed first (its Delta version, and what it retires),
+   * so a SUCCESS record on disk always has its index entries; if they cannot be written, neither is
+   * the record (it stays RUNNING on disk, and crash recovery resolves it from the Delta log and
+   * indexes it then). A terminal record then leaves the in-flight set.
+   *
+   * @throws UncheckedIOException if the index or the record cannot be written
+   */
   public void write(ChangesetRecord record) {
+    if (record.status == IngestionStatus.SUCCESS
+        && record.deltaVersion != null
+        && record.replaceEpoch == null) {
+      record.replaceEpoch =
+          index.indexCommitted(
+              record.datasetId,
+              new CommitFacts(
+                  record.deltaVersion,
+                  record.changesetId,
+                  record.changeType,
+                  record.updatesChangesetId,
+                  record.commitTime == null ? System.currentTimeMillis() : record.commitTime));
+    }
     warehouse.writeAtomically(
         warehouse.recordPath(record.datasetId, record.changesetId), Json.write(record));
+    if (record.isTerminal()) {
+      index.clearInFlight(record.datasetId, record.changesetId);
+    }
   }
 
   /** The record, resolved if its owner died, or empty. */
@@ -76,27 +121,68 @@ public final class ChangesetLog {
         .map(this::resolveIfOrphaned);
   }
 
-  /** All records of a dataset, oldest first (ids are time-ordered). */
+  /**
+   * All records of a dataset, oldest first: one read per changeset, so only for maintenance (the
+   * sweep), never for an operation's answer.
+   */
   public List<ChangesetRecord> list(String datasetId) {
     List<ChangesetRecord> out = new ArrayList<>();
-    FileStatus[] files;
-    try {
-      files = warehouse.fs().listStatus(warehouse.recordDir(datasetId));
-    } catch (FileNotFoundException e) {
-      return out;
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot list changesets of " + datasetId, e);
+    for (ChangesetRecord r : index.legacyRecords(datasetId)) {
+      out.add(resolveIfOrphaned(r));
     }
-    for (FileStatus f : files) {
-      String name = f.getPath().getName();
-      if (f.isFile() && name.endsWith(".json") && !name.startsWith(".")) {
-        find(datasetId, name.substring(0, name.length() - 5)).ifPresent(out::add);
+    return out;
+  }
+
+  /**
+   * Up to {@code max} records in creation order, starting at listing slot {@code from}: reads those
+   * slots and their records only.
+   */
+  public Page page(String datasetId, long from, int max) {
+    index.ensureReady(datasetId);
+    List<ChangesetRecord> out = new ArrayList<>();
+    long n = from;
+    for (; out.size() < max; n++) {
+      Optional<String> id = index.slot(datasetId, n);
+      if (id.isEmpty()) {
+        return new Page(out, OptionalLong.empty());
+      }
+      // A slot whose record is missing belongs to a create that died before writing it.
+      find(datasetId, id.get()).ifPresent(out::add);
+    }
+    return new Page(
+        out, index.slot(datasetId, n).isPresent() ? OptionalLong.of(n) : OptionalLong.empty());
+  }
+
+  /** A page of records, and the slot the next page starts at (empty at the end). */
+  public record Page(List<ChangesetRecord> records, OptionalLong next) {}
+
+  /** The changeset in listing slot {@code n}, if any. */
+  public Optional<String> slot(String datasetId, long n) {
+    index.ensureReady(datasetId);
+    return index.slot(datasetId, n);
+  }
+
+  /**
+   * The records of the dataset's changesets that are PENDING or RUNNING, each resolved if its owner
+   * died: one listing of the in-flight set plus one read each.
+   */
+  public List<ChangesetRecord> inFlight(String datasetId) {
+    List<ChangesetRecord> out = new ArrayList<>();
+    for (String id : index.inFlight(datasetId)) {
+      Optional<ChangesetRecord> r = find(datasetId, id);
+      if (r.isEmpty()) {
+        index.clearInFlight(datasetId, id); // its create died before the record was written
+      } else if (!r.get().isTerminal()) {
+        out.add(r.get());
       }
     }
-    out.sort(
-        Comparator.comparing((ChangesetRecord r) -> r.createTime)
-            .thenComparing(r -> r.changesetId));
     return out;
+  }
+
+  /** Whether the dataset has data: a SUCCESS changeset, its in-flight ones resolved first. */
+  public boolean hasData(String datasetId) {
+    inFlight(datasetId);
+    return index.hasData(datasetId);
   }
 
   /** The ids of the datasets that have changeset records, sorted. */
@@ -175,25 +261,21 @@ public final class ChangesetLog {
   }
 
   /**
-   * Derives {@code updatedByChangesetId} and {@code activeUntilTimestamp} of {@code r} from the
-   * later records: the SUCCESS MODIFY that names it, or the first SUCCESS REPLACE committed after
-   * it. Deriving (rather than rewriting the earlier record) keeps each record single-writer.
+   * Derives {@code updatedByChangesetId} and {@code activeUntilTimestamp} of {@code r}: the SUCCESS
+   * MODIFY that names it, or the first SUCCESS REPLACE committed after it, whichever came first.
+   * Derived (rather than rewriting the earlier record) keeps each record single-writer; two index
+   * reads (see {@link ChangesetIndex}).
    */
-  public static Retirement retirement(ChangesetRecord r, List<ChangesetRecord> all) {
+  public Retirement retirement(ChangesetRecord r) {
     if (r.status != IngestionStatus.SUCCESS || r.deltaVersion == null) {
       return new Retirement(null, null);
     }
-    ChangesetRecord first = null;
-    for (ChangesetRecord o : all) {
-      if (o.status != IngestionStatus.SUCCESS || o.deltaVersion == null) {
-        continue;
-      }
-      boolean retires =
-          (o.changeType == ChangeType.MODIFY && r.changesetId.equals(o.updatesChangesetId))
-              || (o.changeType == ChangeType.REPLACE && o.deltaVersion > r.deltaVersion);
-      if (retires && (first == null || o.deltaVersion < first.deltaVersion)) {
-        first = o;
-      }
+    long epoch =
+        r.replaceEpoch != null ? r.replaceEpoch : index.epochAt(r.datasetId, r.deltaVersion);
+    ChangesetIndex.Retirer first = index.replace(r.datasetId, epoch + 1).orElse(null);
+    Optional<ChangesetIndex.Retirer> modified = index.modifiedBy(r.datasetId, r.changesetId);
+    if (modified.isPresent() && (first == null || modified.get().version < first.version)) {
+      first = modified.get();
     }
     if (first == null) {
       return new Retirement(null, null);
@@ -217,6 +299,7 @@ public final class ChangesetLog {
     if (version.isPresent()) {
       r.status = IngestionStatus.SUCCESS;
       r.deltaVersion = version.getAsLong();
+      r.replaceEpoch = null; // indexed by the write below
       r.errorInfo = null;
       r.commitTime = commitTime(r.datasetId, r.deltaVersion);
     } else {

@@ -36,6 +36,15 @@ public final class ChangesetRecord {
   /** The commit's timestamp (epoch ms), once SUCCESS: when its rows became visible. */
   public Long commitTime;
 
+  /**
+   * The REPLACE epoch of {@link #deltaVersion}, once SUCCESS: how many SUCCESS REPLACE commits the
+   * dataset had up to it (see {@link ChangesetIndex}); null until indexed.
+   */
+  public Long replaceEpoch;
+
+  /** The changeset's listing slot (creation order), null for a record made before the index. */
+  public Long seq;
+
   /** The table version the ingestion started from (-1 for a new dataset). */
   public Long readVersion;
 

@@ -453,8 +453,8 @@ public final class ChangesetRunner implements Callable<ChangesetRecord> {
    */
   private boolean othersMayBeWriting() {
     try {
-      return log.list(record.datasetId).stream()
-          .anyMatch(r -> !r.isTerminal() && !r.changesetId.equals(record.changesetId));
+      return log.inFlight(record.datasetId).stream()
+          .anyMatch(r -> !r.changesetId.equals(record.changesetId));
     } catch (RuntimeException e) {
       return true;
     }
