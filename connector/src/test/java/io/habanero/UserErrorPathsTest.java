@@ -379,13 +379,14 @@ class UserErrorPathsTest {
             "names changeset '" + failed.id() + "', which is FAILED"));
     c.add(
         conflict(
-            "MODIFY of a superseded changeset",
-            "retired",
-            create(
-                () ->
-                    req("retired", ChangeType.MODIFY, files("c.csv", "id\n3\n"), FormatType.CSV)
-                        .updatesChangesetId(retired.id())),
-            "updatesChangesetId '" + retired.id() + "' is already superseded by MODIFY"));
+                "MODIFY of a superseded changeset",
+                "retired",
+                create(
+                    () ->
+                        req("retired", ChangeType.MODIFY, files("c.csv", "id\n3\n"), FormatType.CSV)
+                            .updatesChangesetId(retired.id())),
+                "updatesChangesetId '" + retired.id() + "' is already superseded by MODIFY")
+            .via("alreadySuperseded"));
     c.add(
         conflict(
                 "clientToken reused for another request",
@@ -654,10 +655,11 @@ class UserErrorPathsTest {
             "Option updatesChangesetId is required"));
     c.add(
         conflict(
-            "DataFrame write to an existing dataset in mode errorifexists",
-            DS,
-            () -> write(people(), DS).save(),
-            "Dataset 'trades' already exists"));
+                "DataFrame write to an existing dataset in mode errorifexists",
+                DS,
+                () -> write(people(), DS).save(),
+                "Dataset 'trades' already exists")
+            .via("datasetExistsForErrorIfExists"));
   }
 
   private static void malformedRecords(List<Case> c) {
@@ -1258,7 +1260,9 @@ class UserErrorPathsTest {
     Map<String, String> elsewhere =
         Map.of(
             "conflictLost", "io.habanero.CommitOutcomeTest",
-            "deltaExtensionRequired", "io.habanero.PlainSessionTest");
+            "deltaExtensionRequired", "io.habanero.PlainSessionTest",
+            "sessionStopped", "io.habanero.SharedEngineTest",
+            "changesetFailed", "io.habanero.DataFrameApiTest");
     for (Map.Entry<String, String> e : elsewhere.entrySet()) {
       assertThat(classExists(e.getValue())).as(e.getValue()).isTrue();
       covered.add(e.getKey());

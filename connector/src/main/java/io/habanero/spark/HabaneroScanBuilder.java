@@ -163,7 +163,12 @@ final class HabaneroScanBuilder
       for (Column c : conditions) {
         df = df.filter(c);
       }
-      df = df.selectExpr(io.habanero.internal.ingest.SchemaRules.quoted(required.fieldNames()));
+      String[] cols = required.fieldNames();
+      Column[] selected = new Column[cols.length];
+      for (int i = 0; i < cols.length; i++) {
+        selected[i] = org.apache.spark.sql.functions.col("`" + cols[i].replace("`", "``") + "`");
+      }
+      df = df.select(selected);
       return (T) new DeltaRows(context, required, df);
     }
   }

@@ -145,12 +145,16 @@ public final class ChangesetIndex {
   }
 
   /**
-   * Makes sure the dataset's index exists: nothing for a new dataset or one already indexed (known
-   * to this process after the first check), a one-time migration for one written before it.
+   * Makes sure the dataset's index exists: nothing for a dataset that does not exist or one already
+   * indexed (known to this process after the first check), the layout marker for a new one, a
+   * one-time migration for one written before the index.
    */
   void ensureReady(String datasetId) {
     if (ready.contains(datasetId)) {
       return;
+    }
+    if (!warehouse.exists(dir(datasetId))) {
+      return; // no such dataset (yet): a read must not create it
     }
     if (!warehouse.exists(layoutPath(datasetId))) {
       List<ChangesetRecord> legacy = legacyRecords(datasetId);
@@ -267,15 +271,18 @@ public final class ChangesetIndex {
     }
   }
 
-  /** The changesets of the dataset that are not yet SUCCESS or FAILED (one listing). */
-  List<String> inFlight(String datasetId) {
+  /** A changeset marked in flight, and when it was marked. */
+  record InFlight(String changesetId, long markedAt) {}
+
+  /** The changesets of the dataset marked in flight: not yet SUCCESS or FAILED (one listing). */
+  List<InFlight> inFlight(String datasetId) {
     ensureReady(datasetId);
-    List<String> out = new ArrayList<>();
+    List<InFlight> out = new ArrayList<>();
     try {
       for (FileStatus f : warehouse.fs().listStatus(inFlightDir(datasetId))) {
         String name = f.getPath().getName();
         if (f.isFile() && !name.startsWith(".")) {
-          out.add(name);
+          out.add(new InFlight(name, f.getModificationTime()));
         }
       }
     } catch (FileNotFoundException e) {
@@ -283,7 +290,7 @@ public final class ChangesetIndex {
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot list the changesets in flight of " + datasetId, e);
     }
-    out.sort(Comparator.naturalOrder());
+    out.sort(Comparator.comparing(InFlight::changesetId));
     return out;
   }
 

@@ -168,15 +168,35 @@ public final class ChangesetLog {
    */
   public List<ChangesetRecord> inFlight(String datasetId) {
     List<ChangesetRecord> out = new ArrayList<>();
-    for (String id : index.inFlight(datasetId)) {
-      Optional<ChangesetRecord> r = find(datasetId, id);
-      if (r.isEmpty()) {
-        index.clearInFlight(datasetId, id); // its create died before the record was written
-      } else if (!r.get().isTerminal()) {
-        out.add(r.get());
-      }
-    }
+    inFlightIds(datasetId, out);
     return out;
+  }
+
+  /**
+   * Whether a changeset of the dataset other than {@code changesetId} is in flight, including one
+   * whose create has marked it but not yet written its record.
+   */
+  public boolean othersInFlight(String datasetId, String changesetId) {
+    return inFlightIds(datasetId, new ArrayList<>()).stream()
+        .anyMatch(id -> !id.equals(changesetId));
+  }
+
+  private List<String> inFlightIds(String datasetId, List<ChangesetRecord> records) {
+    List<String> ids = new ArrayList<>();
+    for (ChangesetIndex.InFlight f : index.inFlight(datasetId)) {
+      Optional<ChangesetRecord> r = find(datasetId, f.changesetId());
+      boolean abandoned =
+          r.isEmpty() && System.currentTimeMillis() - f.markedAt() > leaseTimeoutMillis;
+      if (abandoned || (r.isPresent() && r.get().isTerminal())) {
+        // A create that died before writing its record, or an end written while the marker could
+        // not be removed.
+        index.clearInFlight(datasetId, f.changesetId());
+        continue;
+      }
+      ids.add(f.changesetId());
+      r.ifPresent(records::add);
+    }
+    return ids;
   }
 
   /** Whether the dataset has data: a SUCCESS changeset, its in-flight ones resolved first. */

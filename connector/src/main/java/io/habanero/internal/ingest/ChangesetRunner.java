@@ -453,8 +453,7 @@ public final class ChangesetRunner implements Callable<ChangesetRecord> {
    */
   private boolean othersMayBeWriting() {
     try {
-      return log.inFlight(record.datasetId).stream()
-          .anyMatch(r -> !r.changesetId.equals(record.changesetId));
+      return log.othersInFlight(record.datasetId, record.changesetId);
     } catch (RuntimeException e) {
       return true;
     }
