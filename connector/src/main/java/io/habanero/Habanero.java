@@ -111,7 +111,10 @@ public final class Habanero implements AutoCloseable {
               + HabaneroSettings.Key.ENVIRONMENT_ID.confKey());
     }
     long minutes = Validation.checkDuration(request.durationInMinutes());
-    String role = settings.roleArn().orElseThrow(() -> Errors.noRole(env));
+    String role =
+        settings
+            .roleArn()
+            .orElseThrow(() -> Errors.noRole(env, HabaneroSettings.Key.ROLE_ARN.confKey()));
     return new GetProgrammaticAccessCredentialsResponse(
         StsCredentials.assume(settings, role, minutes), minutes);
   }

@@ -7,13 +7,14 @@ import io.habanero.errors.ResourceNotFoundException;
 import io.habanero.errors.ValidationException;
 import io.habanero.internal.changeset.ChangesetLog;
 import io.habanero.internal.changeset.ChangesetRecord;
+import io.habanero.internal.delta.DeltaCommit;
+import io.habanero.internal.delta.DeltaSession;
 import io.habanero.internal.ingest.ChangesetRunner;
 import io.habanero.internal.ingest.ChangesetSource;
-import io.habanero.internal.ingest.DeltaCommit;
 import io.habanero.internal.ingest.SchemaRules;
 import io.habanero.internal.ingest.SourceFormat;
+import io.habanero.internal.ingest.SourcePaths;
 import io.habanero.internal.ingest.SourceSnapshot;
-import io.habanero.internal.warehouse.SourcePaths;
 import io.habanero.internal.warehouse.Warehouse;
 import io.habanero.internal.warehouse.WriterSafety;
 import io.habanero.model.ChangeType;
@@ -606,7 +607,7 @@ public final class ChangesetService implements AutoCloseable {
   }
 
   /**
-   * The sweep maintenance operation (see {@link io.habanero.internal.warehouse.OrphanSweep} for its
+   * The sweep maintenance operation (see {@link io.habanero.internal.sweep.OrphanSweep} for its
    * rules).
    *
    * @param progress receives a line per step
@@ -631,7 +632,7 @@ public final class ChangesetService implements AutoCloseable {
               + HabaneroSettings.Key.SWEEP_SAFETY_WINDOW_MINUTES.confKey()
               + ")");
     }
-    return new io.habanero.internal.warehouse.OrphanSweep(
+    return new io.habanero.internal.sweep.OrphanSweep(
             spark, warehouse, log, progress == null ? line -> {} : progress)
         .run(req.datasetId(), window, req.dryRun());
   }

@@ -3,9 +3,11 @@ package io.habanero.spark;
 import io.habanero.HabaneroSettings;
 import io.habanero.errors.HabaneroException;
 import io.habanero.internal.ChangesetService;
-import io.habanero.internal.DeltaSession;
+import io.habanero.internal.ErrorClassifier;
 import io.habanero.internal.Errors;
-import io.habanero.internal.ingest.DeltaCommit;
+import io.habanero.internal.Messages;
+import io.habanero.internal.delta.DeltaCommit;
+import io.habanero.internal.delta.DeltaSession;
 import io.habanero.internal.ingest.SchemaRules;
 import io.habanero.internal.warehouse.Warehouse;
 import java.util.Map;
@@ -105,7 +107,7 @@ final class DatasetReads {
       return h;
     }
     if (key == null) {
-      return Errors.classify(e);
+      return ErrorClassifier.classify(e);
     }
     String option =
         key.equals("timestampAsOf")
@@ -117,7 +119,7 @@ final class DatasetReads {
         "is not in the history of dataset '"
             + datasetId
             + "': "
-            + Errors.oneLine(String.valueOf(e.getMessage())),
+            + Messages.oneLine(String.valueOf(e.getMessage())),
         "pick a version or timestamp from list-changesets, or read by changesetId");
   }
 }

@@ -1,7 +1,7 @@
 package io.habanero.internal.changeset;
 
-import io.habanero.internal.Errors;
 import io.habanero.internal.Json;
+import io.habanero.internal.Messages;
 import io.habanero.internal.warehouse.Warehouse;
 import io.habanero.model.ChangeType;
 import io.habanero.model.ChangesetErrorInfo;
@@ -279,6 +279,6 @@ public final class ChangesetLog {
   }
 
   static String describe(Throwable t) {
-    return Errors.oneLine(t.getMessage());
+    return Messages.oneLine(t.getMessage());
   }
 }

@@ -1,6 +1,7 @@
-package io.habanero.s3;
+package io.habanero.internal.warehouse;
 
 import io.habanero.HabaneroSettings;
+import io.habanero.s3.HabaneroCredentialsProvider;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
