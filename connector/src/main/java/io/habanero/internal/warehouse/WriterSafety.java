@@ -1,5 +1,6 @@
 package io.habanero.internal.warehouse;
 
+import com.google.common.annotations.VisibleForTesting;
 import io.habanero.HabaneroSettings;
 import io.habanero.errors.ValidationException;
 import io.habanero.internal.Errors;
@@ -70,6 +71,7 @@ public final class WriterSafety {
    * @param loadable whether a class can be loaded
    * @throws ValidationException naming the fixes when several writers would be unsafe
    */
+  @VisibleForTesting
   public static void check(
       String root,
       String scheme,
