@@ -1,6 +1,7 @@
 package io.habanero;
 
 import io.habanero.errors.InternalServerException;
+import io.habanero.internal.ErrorClassifier;
 import io.habanero.internal.Errors;
 import io.habanero.model.Changeset;
 import java.time.Duration;
@@ -47,9 +48,9 @@ public final class ChangesetHandle {
       return done.get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new InternalServerException("Interrupted while waiting for " + changesetId, e);
+      throw Errors.interrupted(changesetId, e);
     } catch (ExecutionException e) {
-      throw Errors.classify(e.getCause());
+      throw ErrorClassifier.classify(e.getCause());
     }
   }
 
@@ -65,9 +66,9 @@ public final class ChangesetHandle {
       return null;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new InternalServerException("Interrupted while waiting for " + changesetId, e);
+      throw Errors.interrupted(changesetId, e);
     } catch (ExecutionException e) {
-      throw Errors.classify(e.getCause());
+      throw ErrorClassifier.classify(e.getCause());
     }
   }
 

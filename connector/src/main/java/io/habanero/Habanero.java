@@ -5,6 +5,7 @@ import io.habanero.internal.Ids;
 import io.habanero.internal.Validation;
 import io.habanero.internal.credentials.StsCredentials;
 import io.habanero.internal.engine.Engine;
+import io.habanero.internal.warehouse.S3aSettings;
 import io.habanero.internal.warehouse.Warehouse;
 import io.habanero.internal.warehouse.WorkingLocations;
 import io.habanero.model.ChangeType;
@@ -25,7 +26,6 @@ import io.habanero.model.SweepResult;
 import io.habanero.model.TimeTravel;
 import io.habanero.model.UpdateChangesetRequest;
 import io.habanero.model.UpdateChangesetResponse;
-import io.habanero.s3.S3aSettings;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Dataset;
@@ -134,8 +134,7 @@ public final class Habanero implements AutoCloseable {
       }
       if (gone != null) {
         // Not on the listener bus: closing waits for the changesets, which the stop cancels.
-        Thread t =
-            new Thread(() -> gone.values().forEach(h -> h.service.close()), "habanero-release");
+        Thread t = new Thread(() -> gone.values().forEach(Habanero::release), "habanero-release");
         t.setDaemon(true);
         t.start();
       }
@@ -150,7 +149,7 @@ public final class Habanero implements AutoCloseable {
     return spark;
   }
 
-  @io.habanero.internal.VisibleForTesting
+  @com.google.common.annotations.VisibleForTesting
   Engine service() {
     return service;
   }
@@ -178,7 +177,10 @@ public final class Habanero implements AutoCloseable {
               + HabaneroSettings.Key.ENVIRONMENT_ID.confKey());
     }
     long minutes = Validation.checkDuration(request.durationInMinutes());
-    String role = settings.roleArn().orElseThrow(() -> Errors.noRole(env));
+    String role =
+        settings
+            .roleArn()
+            .orElseThrow(() -> Errors.noRole(env, HabaneroSettings.Key.ROLE_ARN.confKey()));
     return new GetProgrammaticAccessCredentialsResponse(
         StsCredentials.assume(settings, role, minutes), minutes);
   }
@@ -404,8 +406,13 @@ public final class Habanero implements AutoCloseable {
   @Override
   public void close() {
     if (!shared) {
-      service.close();
+      release();
     }
+  }
+
+  /** Waits for the changesets this instance started. */
+  private void release() {
+    service.close();
   }
 
   /** Convenience for {@link FormatType} lookups from strings, case-insensitive. */

@@ -124,7 +124,7 @@ public final class HabaneroSettings {
   private void validate() {
     String env = environmentId();
     if (env.isEmpty() || env.length() > 26 || !env.matches("[A-Za-z0-9_-]+")) {
-      throw Errors.invalidSetting(
+      throw invalidSetting(
           Key.ENVIRONMENT_ID,
           env,
           "must be 1..26 letters, digits, '-' or '_'",
@@ -132,12 +132,12 @@ public final class HabaneroSettings {
     }
     String style = get(Key.S3_PATH_STYLE_ACCESS).toLowerCase(Locale.ROOT);
     if (!style.equals("true") && !style.equals("false")) {
-      throw Errors.invalidSetting(
+      throw invalidSetting(
           Key.S3_PATH_STYLE_ACCESS, style, "must be true or false", "use true or false");
     }
     String singleWriter = get(Key.S3_SINGLE_WRITER).toLowerCase(Locale.ROOT);
     if (!singleWriter.equals("true") && !singleWriter.equals("false")) {
-      throw Errors.invalidSetting(
+      throw invalidSetting(
           Key.S3_SINGLE_WRITER, singleWriter, "must be true or false", "use true or false");
     }
     try {
@@ -145,7 +145,7 @@ public final class HabaneroSettings {
         throw new NumberFormatException();
       }
     } catch (NumberFormatException e) {
-      throw Errors.invalidSetting(
+      throw invalidSetting(
           Key.LEASE_TIMEOUT_SECONDS,
           get(Key.LEASE_TIMEOUT_SECONDS),
           "must be a positive whole number of seconds",
@@ -156,16 +156,21 @@ public final class HabaneroSettings {
         throw new NumberFormatException();
       }
     } catch (NumberFormatException e) {
-      throw Errors.invalidSetting(
+      throw invalidSetting(
           Key.SWEEP_SAFETY_WINDOW_MINUTES,
           get(Key.SWEEP_SAFETY_WINDOW_MINUTES),
           "must be a whole number of minutes, 0 or more",
           "use e.g. 60");
     }
     if (warehouse().isEmpty()) {
-      throw Errors.invalidSetting(
+      throw invalidSetting(
           Key.WAREHOUSE, "", "must not be blank", "use a local path or s3a://bucket/prefix");
     }
+  }
+
+  private static RuntimeException invalidSetting(
+      Key key, String value, String problem, String fix) {
+    return Errors.invalidSetting(key.confKey(), key.key(), value, problem, fix);
   }
 
   /** The value of {@code key}, or null when it has no value and no default. */

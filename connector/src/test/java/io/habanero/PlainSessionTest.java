@@ -9,7 +9,7 @@ import io.delta.sql.DeltaSparkSessionExtension;
 import io.delta.tables.DeltaTable;
 import io.habanero.errors.HabaneroException;
 import io.habanero.errors.ValidationException;
-import io.habanero.internal.DeltaSession;
+import io.habanero.internal.delta.DeltaSession;
 import io.habanero.model.ChangeType;
 import io.habanero.model.Changeset;
 import io.habanero.model.ChangesetSummary;

@@ -7,6 +7,8 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.habanero.errors.HabaneroException;
 import io.habanero.errors.ValidationException;
+import io.habanero.internal.ErrorClassifier;
+import io.habanero.internal.warehouse.S3aSettings;
 import io.habanero.internal.warehouse.WriterSafety;
 import io.habanero.model.ChangeType;
 import io.habanero.model.Changeset;
@@ -15,7 +17,6 @@ import io.habanero.model.GetProgrammaticAccessCredentialsRequest;
 import io.habanero.model.GetProgrammaticAccessCredentialsResponse;
 import io.habanero.model.GetWorkingLocationResponse;
 import io.habanero.s3.HabaneroCredentialsProvider;
-import io.habanero.s3.S3aSettings;
 import io.habanero.testkit.S3Server;
 import io.habanero.testkit.StsStub;
 import java.nio.file.Files;
@@ -127,7 +128,7 @@ class S3WritersTest {
                       .option("datasetId", "frame")
                       .mode("append")
                       .save());
-      assertThat(Errors.classify(frame)).isInstanceOf(ValidationException.class);
+      assertThat(ErrorClassifier.classify(frame)).isInstanceOf(ValidationException.class);
       assertThat(frame).hasStackTraceContaining("spark.habanero.s3.single-writer=true");
       // Nothing was recorded and no table was written; reads still need no acknowledgement.
       assertThat(onDisk("unsafe/changesets/t")).doesNotExist();

@@ -3,6 +3,7 @@ package io.habanero;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.habanero.internal.warehouse.S3aSettings;
 import io.habanero.model.ChangeType;
 import io.habanero.model.Changeset;
 import io.habanero.model.GetProgrammaticAccessCredentialsRequest;
@@ -10,7 +11,6 @@ import io.habanero.model.GetProgrammaticAccessCredentialsResponse;
 import io.habanero.model.GetWorkingLocationResponse;
 import io.habanero.model.IngestionStatus;
 import io.habanero.s3.HabaneroCredentialsProvider;
-import io.habanero.s3.S3aSettings;
 import io.habanero.testkit.S3Server;
 import io.habanero.testkit.StsStub;
 import java.net.URI;

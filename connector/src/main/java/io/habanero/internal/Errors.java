@@ -1,21 +1,16 @@
 package io.habanero.internal;
 
-import io.habanero.HabaneroSettings;
 import io.habanero.errors.AccessDeniedException;
+import io.habanero.errors.ChangesetFailedException;
 import io.habanero.errors.ConflictException;
-import io.habanero.errors.HabaneroException;
 import io.habanero.errors.InternalServerException;
 import io.habanero.errors.ResourceNotFoundException;
 import io.habanero.errors.ThrottlingException;
 import io.habanero.errors.ValidationException;
 import io.habanero.model.ChangeType;
 import io.habanero.model.ChangesetErrorInfo;
-import io.habanero.model.ErrorCategory;
-import java.io.FileNotFoundException;
 import java.util.Collection;
 import java.util.List;
-import java.util.Locale;
-import org.apache.spark.SparkThrowable;
 
 /**
  * Builds every error Habanero raises, so that messages are consistent: each names the field, the
@@ -24,12 +19,18 @@ import org.apache.spark.SparkThrowable;
 public final class Errors {
   private Errors() {}
 
+  /**
+   * A Habanero setting with a value it cannot use.
+   *
+   * @param confKey the setting's Spark conf name, e.g. {@code spark.habanero.warehouse}
+   * @param option its option name, e.g. {@code warehouse}
+   */
   public static ValidationException invalidSetting(
-      HabaneroSettings.Key key, String value, String problem, String fix) {
+      String confKey, String option, String value, String problem, String fix) {
     return new ValidationException(
         String.format(
             "Setting %s (option '%s') is invalid: '%s' %s. Fix: %s.",
-            key.confKey(), key.key(), value, problem, fix));
+            confKey, option, value, problem, fix));
   }
 
   public static ValidationException missing(String field, String fix) {
@@ -40,7 +41,8 @@ public final class Errors {
   public static ValidationException invalid(
       String field, String value, String problem, String fix) {
     return new ValidationException(
-        String.format("%s '%s' is invalid: %s. Fix: %s.", field, clip(value), problem, fix));
+        String.format(
+            "%s '%s' is invalid: %s. Fix: %s.", field, Messages.clip(value), problem, fix));
   }
 
   public static ValidationException notAllowed(String field, String problem, String fix) {
@@ -60,7 +62,7 @@ public final class Errors {
         String.format(
             "sourceParams.s3SourcePath '%s' does not exist. Fix: upload the files there first, or"
                 + " point s3SourcePath at the file or prefix that holds them.",
-            clip(path)));
+            Messages.clip(path)));
   }
 
   public static ValidationException emptySource(String path) {
@@ -69,7 +71,7 @@ public final class Errors {
             "sourceParams.s3SourcePath '%s' holds no data files (hidden files starting with '_' or"
                 + " '.' and empty files are skipped). Fix: upload the files, or point at the right"
                 + " prefix.",
-            clip(path)));
+            Messages.clip(path)));
   }
 
   public static ValidationException mixedPartitionLayout(String file, String problem) {
@@ -78,7 +80,7 @@ public final class Errors {
             "Source file %s %s, so its partition columns are ambiguous. Fix: give every file the"
                 + " same partition folders (name=value/, as Spark's partitionBy writes them), or"
                 + " create one changeset per folder.",
-            clip(file), problem));
+            Messages.clip(file), problem));
   }
 
   public static ValidationException xmlPartitionFolders(String directory, List<String> columns) {
@@ -89,7 +91,7 @@ public final class Errors {
                 + " one changeset per folder with the value as an element of each record, or"
                 + " convert the files to a format read with partition columns (CSV, JSON,"
                 + " Parquet).",
-            clip(directory), columns));
+            Messages.clip(directory), columns));
   }
 
   public static ValidationException undecodableNames(
@@ -100,7 +102,7 @@ public final class Errors {
                 + " encoding), so they cannot be read faithfully. Nothing was committed. Fix:"
                 + " declare the files' encoding with formatParams.encoding (e.g. ISO-8859-1 or"
                 + " windows-1252), or re-export them as UTF-8.",
-            format, clip(String.valueOf(names)), encoding));
+            format, Messages.clip(String.valueOf(names)), encoding));
   }
 
   public static ValidationException undecodableRecords(
@@ -122,7 +124,7 @@ public final class Errors {
                 + " would be dropped. Nothing was committed. Fix: wrap the documents in one JSON"
                 + " array, put each in a file of its own, or write one record per line (JSON"
                 + " Lines) and drop multiLine.",
-            clip(file), documents));
+            Messages.clip(file), documents));
   }
 
   public static ValidationException emptyReplace(String source, String datasetId, ChangeType type) {
@@ -131,7 +133,7 @@ public final class Errors {
             "The source %s has no data rows, so this %s would %s. Nothing was committed. Fix: check"
                 + " that the source holds the rows, or opt in with formatParams.allowEmpty=true"
                 + " (the DataFrame option allowEmpty) if emptying it is intended.",
-            clip(source),
+            Messages.clip(source),
             type,
             type == ChangeType.REPLACE
                 ? "empty dataset '" + datasetId + "'"
@@ -145,7 +147,7 @@ public final class Errors {
                 + " (every column would be a string, and later numbers would be stored as text)."
                 + " Nothing was committed. Fix: declare the columns with formatParams.schema (e.g."
                 + " 'id INT, price DECIMAL(18,4)'), or create the dataset from a source with rows.",
-            clip(source), datasetId));
+            Messages.clip(source), datasetId));
   }
 
   public static ValidationException namesDeltaCannotStore(String datasetId, List<String> names) {
@@ -155,7 +157,7 @@ public final class Errors {
                 + " dataset '%s' cannot store: it was created without Delta column mapping."
                 + " Nothing was committed. Fix: rename those columns in the source, or REPLACE"
                 + " into a new dataset, which keeps such names through column mapping.",
-            clip(String.valueOf(names)), datasetId));
+            Messages.clip(String.valueOf(names)), datasetId));
   }
 
   public static ConflictException conflictLost(
@@ -189,12 +191,12 @@ public final class Errors {
                     + " holds a record with values. Nothing was committed. Fix: set"
                     + " formatParams.rowTag to the element that holds one record, e.g. rowTag=trade"
                     + " for <trades><trade>...</trade></trades>.",
-                clip(source), clip(rowTag), clip(rowTag))
+                Messages.clip(source), Messages.clip(rowTag), Messages.clip(rowTag))
             : String.format(
                 "The %s source %s has no columns: its records hold no fields. Nothing was"
                     + " committed. Fix: check formatType and formatParams (e.g. jsonPath,"
                     + " multiLine, withHeader) against the files.",
-                format, clip(source)));
+                format, Messages.clip(source)));
   }
 
   public static ResourceNotFoundException datasetNotFound(String datasetId) {
@@ -227,7 +229,7 @@ public final class Errors {
             "clientToken '%s' was already used by changeset '%s' with a different request. Fix:"
                 + " use a new clientToken for a different request, or repeat the original request"
                 + " exactly.",
-            clip(token), changesetId));
+            Messages.clip(token), changesetId));
   }
 
   public static ConflictException notStoppable(String changesetId, Object status) {
@@ -239,17 +241,6 @@ public final class Errors {
             changesetId, status, changesetId));
   }
 
-  /** A MODIFY of a changeset whose rows a later MODIFY ({@code by}) or REPLACE (null) took out. */
-  public static ConflictException alreadySuperseded(String changesetId, String by) {
-    return new ConflictException(
-        "updatesChangesetId '"
-            + changesetId
-            + "' is already superseded"
-            + (by != null ? " by MODIFY changeset '" + by + "'" : " by a later REPLACE")
-            + ", so its rows are no longer in the dataset. Fix: modify the changeset that"
-            + " replaced it, or use APPEND.");
-  }
-
   /** A call on a SparkSession whose SparkContext has stopped. */
   public static ValidationException sessionStopped() {
     return new ValidationException(
@@ -257,322 +248,16 @@ public final class Errors {
             + " new session (SparkSession.builder().getOrCreate()) and use that.");
   }
 
-  /** A DataFrame save in Spark's default mode (errorifexists) onto a dataset that has data. */
-  public static ConflictException datasetExistsForErrorIfExists(String datasetId) {
-    return new ConflictException(
-        "Dataset '"
-            + datasetId
-            + "' already exists and the save mode is errorifexists (Spark's default). Fix:"
-            + " use mode(\"append\") to add rows, mode(\"overwrite\") to replace them, or set"
-            + " option changeType.");
-  }
-
-  /** A DataFrame write whose changeset ended FAILED (recorded as such, with its errorInfo). */
-  public static io.habanero.errors.ChangesetFailedException changesetFailed(
-      String datasetId, String changesetId, io.habanero.model.ChangesetErrorInfo info) {
-    return new io.habanero.errors.ChangesetFailedException(datasetId, changesetId, info);
-  }
-
-  public static ValidationException noRole(String environmentId) {
+  /**
+   * @param roleArnKey the setting that names the role, e.g. {@code spark.habanero.role-arn}
+   */
+  public static ValidationException noRole(String environmentId, String roleArnKey) {
     return new ValidationException(
         String.format(
             "Environment '%s' has no IAM role, so it cannot issue programmatic credentials (a"
                 + " local warehouse needs none). Fix: set %s to the role to assume, e.g."
                 + " --conf %s=arn:aws:iam::123456789012:role/habanero.",
-            environmentId,
-            HabaneroSettings.Key.ROLE_ARN.confKey(),
-            HabaneroSettings.Key.ROLE_ARN.confKey()));
-  }
-
-  /** Whether an S3A failure says the bucket does not exist. */
-  public static boolean isMissingBucket(Throwable t) {
-    for (Throwable c = t; c != null; c = c.getCause()) {
-      String m = String.valueOf(c.getMessage());
-      if (c.getClass().getSimpleName().equals("UnknownStoreException")
-          || m.contains("NoSuchBucket")
-          || m.contains("bucket does not exist")) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** Turns any failure of an ingestion into the errorInfo recorded on the changeset. */
-  public static ChangesetErrorInfo toErrorInfo(Throwable t) {
-    HabaneroException h = classify(t);
-    return new ChangesetErrorInfo(h.getMessage(), h.category());
-  }
-
-  /** Maps a failure from Spark, Hadoop or Delta to the model's exception. */
-  public static HabaneroException classify(Throwable t) {
-    return classify(t, null);
-  }
-
-  /**
-   * Maps a failure from Spark, Hadoop or Delta to the model's exception. A failure caused by the
-   * data (a value Spark refuses, a duplicate column name, a file that does not decompress) is
-   * VALIDATION and names the file, or else {@code source}; only what remains (Habanero's own faults
-   * and transient infrastructure) is INTERNAL_SERVICE_EXCEPTION with "retry".
-   *
-   * @param source what was read, for the message, e.g. "The CSV source s3a://b/feeds/a.csv"; null
-   *     when unknown
-   */
-  public static HabaneroException classify(Throwable t, String source) {
-    for (Throwable c = t; c != null; c = c.getCause()) {
-      if (c instanceof HabaneroException h) {
-        return h;
-      }
-    }
-    // Structured error classes first: they say what is at fault whatever their text holds (a
-    // refused value such as '403 Forbidden' must not read as an access failure below).
-    for (Throwable c = t; c != null; c = c.getCause()) {
-      if (c instanceof SparkThrowable st && st.getErrorClass() != null) {
-        String fix = dataFaultFix(st.getErrorClass());
-        if (fix != null) {
-          return new ValidationException(
-              fitted(subject(t, source) + " was refused: ", c.getMessage(), ". Fix: " + fix + "."),
-              t);
-        }
-      }
-    }
-    for (Throwable c = t; c != null; c = c.getCause()) {
-      if (isUndecompressable(c)) {
-        return new ValidationException(
-            fitted(
-                subject(t, source) + " could not be decompressed: ",
-                c.getMessage(),
-                ". Nothing was committed. Fix: make each file hold what its name says (.gz is"
-                    + " gzip, .bz2 bzip2, .zst zstd, and so on; a file without such an ending is"
-                    + " read as it is), and upload again a file that was cut short."),
-            t);
-      }
-    }
-    for (Throwable c = t; c != null; c = c.getCause()) {
-      String name = c.getClass().getName();
-      String msg = String.valueOf(c.getMessage());
-      if (c instanceof FileNotFoundException) {
-        return new ResourceNotFoundException(
-            "A source file disappeared during ingestion: "
-                + oneLine(msg)
-                + ". Fix: leave the source files in place until the changeset ends, then retry.",
-            t);
-      }
-      if (c instanceof java.nio.file.AccessDeniedException
-          || name.endsWith("AccessDeniedException")
-          || msg.contains("403 Forbidden")) {
-        return new AccessDeniedException(
-            "Access denied: " + oneLine(msg) + ". Fix: grant read access to the source.", t);
-      }
-      if (msg.contains("503 Slow Down") || msg.contains("429") && msg.contains("Too Many")) {
-        return new ThrottlingException(
-            "The storage service is throttling: " + oneLine(msg) + ". Fix: retry later.", t);
-      }
-      if (c instanceof java.util.ConcurrentModificationException
-          || name.startsWith("org.apache.spark.sql.delta.Concurrent")
-          || name.contains("DeltaConcurrentModificationException")) {
-        return new ConflictException(
-            "Another changeset committed to the dataset at the same time and conflicts with this"
-                + " one: "
-                + oneLine(msg)
-                + ". Fix: retry the changeset.",
-            t);
-      }
-    }
-    return new InternalServerException(
-        "Internal error: "
-            + t.getClass().getSimpleName()
-            + ": "
-            + oneLine(String.valueOf(t.getMessage()))
-            + ". Fix: retry; if it persists, report it with the driver log.",
-        t);
-  }
-
-  /**
-   * The fix for a Spark or Delta error class that says the data (or the request) is at fault, or
-   * null for any other class. The names are those of Spark 3.5's error-classes.json and Delta 3.3's
-   * delta-error-classes.json; classes that only wrap another failure (such as reading a file, which
-   * may fail for storage reasons) are deliberately not here.
-   */
-  static String dataFaultFix(String errorClass) {
-    if (startsWithAny(
-        errorClass,
-        "COLUMN_ALREADY_EXISTS",
-        "DELTA_DUPLICATE_COLUMNS_",
-        "DELTA_INVALID_CHARACTERS_IN_COLUMN_NAME")) {
-      return "give every column a name of its own (names compare case-insensitively), without"
-          + " spaces or any of ,;{}()= and tabs or newlines where the message says so, then"
-          + " create the changeset again";
-    }
-    if (startsWithAny(
-            errorClass,
-            "DELTA_FAILED_TO_MERGE_FIELDS",
-            "DELTA_MERGE_INCOMPATIBLE_",
-            "CANNOT_MERGE_",
-            "DELTA_COMPLEX_TYPE_COLUMN_CONTAINS_NULL_TYPE",
-            "DELTA_UNSUPPORTED_DATA_TYPES",
-            "DELTA_EMPTY_DATA",
-            "UNABLE_TO_INFER_SCHEMA",
-            "PARQUET_TYPE_")
-        || LEGACY_PARQUET_TYPE_CLASSES.contains(errorClass)) {
-      return "give every column one type that Delta can store (declare it with"
-          + " formatParams.schema, write the files with it, or CAST in the DataFrame; a column of"
-          + " nulls needs a type such as CAST(NULL AS STRING)), then create the changeset again";
-    }
-    if (startsWithAny(
-        errorClass,
-        "CAST_INVALID_INPUT",
-        "CAST_OVERFLOW",
-        "DELTA_CAST_OVERFLOW_IN_TABLE_WRITE",
-        "CANNOT_PARSE_",
-        "MALFORMED_",
-        "CONVERSION_INVALID_INPUT",
-        "NUMERIC_VALUE_OUT_OF_RANGE",
-        "NUMERIC_OUT_OF_SUPPORTED_RANGE",
-        "DECIMAL_PRECISION_EXCEEDS_MAX_PRECISION",
-        "ARITHMETIC_OVERFLOW",
-        "BINARY_ARITHMETIC_OVERFLOW",
-        "INTERVAL_ARITHMETIC_OVERFLOW",
-        "DIVIDE_BY_ZERO",
-        "INTERVAL_DIVIDED_BY_ZERO",
-        "INVALID_ARRAY_INDEX",
-        "INVALID_FRACTION_OF_SECOND",
-        "INVALID_JSON_ROOT_FIELD",
-        "DATETIME_",
-        "INCONSISTENT_BEHAVIOR_CROSS_VERSION")) {
-      return "correct the values the message names, or declare types and formats that match them"
-          + " (formatParams.schema, dateFormat, timestampFormat; for a DataFrame, the query that"
-          + " builds it), then create the changeset again";
-    }
-    if (errorClass.equals("DELTA_CONFIGURE_SPARK_SESSION_WITH_EXTENSION_AND_CATALOG")) {
-      return "build the SparkSession with spark.sql.extensions="
-          + "io.delta.sql.DeltaSparkSessionExtension and spark.sql.catalog.spark_catalog="
-          + "org.apache.spark.sql.delta.catalog.DeltaCatalog";
-    }
-    return null;
-  }
-
-  /**
-   * Spark 3.5's unnamed classes for Parquet types it cannot read: not yet supported, illegal and
-   * unrecognized types (1172-1174), a column that cannot be converted (2063), and converters that
-   * cannot be built (2238-2240). Spark 4 names them PARQUET_TYPE_* and FAILED_READ_FILE.*.
-   */
-  private static final java.util.Set<String> LEGACY_PARQUET_TYPE_CLASSES =
-      java.util.Set.of(
-          "_LEGACY_ERROR_TEMP_1172",
-          "_LEGACY_ERROR_TEMP_1173",
-          "_LEGACY_ERROR_TEMP_1174",
-          "_LEGACY_ERROR_TEMP_2063",
-          "_LEGACY_ERROR_TEMP_2238",
-          "_LEGACY_ERROR_TEMP_2239",
-          "_LEGACY_ERROR_TEMP_2240");
-
-  private static boolean startsWithAny(String s, String... prefixes) {
-    for (String p : prefixes) {
-      if (s.startsWith(p)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /**
-   * Whether a failure says a compressed file's bytes are not in its codec's format, or end early:
-   * the messages of Hadoop's built-in and native codecs and of java.util.zip.
-   */
-  private static boolean isUndecompressable(Throwable c) {
-    if (c instanceof java.util.zip.ZipException || c instanceof java.util.zip.DataFormatException) {
-      return true;
-    }
-    if (!(c instanceof java.io.IOException)) {
-      return false;
-    }
-    String m = String.valueOf(c.getMessage()).toLowerCase(Locale.ROOT);
-    return m.contains("not a gzip file")
-        || m.contains("not in gzip format")
-        || m.contains("incorrect header check")
-        || m.contains("not in the bzip2 format")
-        || m.contains("unexpected end of input stream")
-        || m.contains("unexpected end of zlib input stream");
-  }
-
-  /**
-   * {@code head}, the foreign {@code cause} folded into one line, and {@code tail} (the fix): the
-   * cause is clipped so that the whole stays within the model's 1000 characters, as the fix must
-   * never be cut. A final period of the cause is dropped, as the tail starts a new sentence.
-   */
-  private static String fitted(String head, String cause, String tail) {
-    String folded = clause(cause);
-    int room = ChangesetErrorInfo.MAX_MESSAGE_LENGTH - head.length() - tail.length();
-    return head + clip(folded, Math.max(room, 40)) + tail;
-  }
-
-  /**
-   * What failed, for a message: the file a Spark error names (its {@code path}, {@code file} or
-   * {@code filePath} parameter), else {@code source}, else "The data".
-   */
-  private static String subject(Throwable t, String source) {
-    for (Throwable c = t; c != null; c = c.getCause()) {
-      if (c instanceof SparkThrowable st && st.getMessageParameters() != null) {
-        for (String key : List.of("path", "file", "filePath")) {
-          String file = st.getMessageParameters().get(key);
-          if (file != null && !file.isBlank()) {
-            return "Source file " + clip(file);
-          }
-        }
-      }
-    }
-    return source != null ? source : "The data";
-  }
-
-  /**
-   * A foreign message folded into one line: every run of whitespace, newlines included, becomes one
-   * space, so a multi-line cause (Delta's messages put their fix on a later line) arrives whole,
-   * never cut at its first line break; then clipped to {@value #CAUSE_LIMIT} characters so the fix
-   * that Habanero's own message appends still fits the model's 1000.
-   */
-  public static String oneLine(String s) {
-    if (s == null) {
-      return "";
-    }
-    String folded = s.replaceAll("\\s+", " ").strip();
-    return folded.length() <= CAUSE_LIMIT ? folded : folded.substring(0, CAUSE_LIMIT - 3) + "...";
-  }
-
-  private static final int CAUSE_LIMIT = 600;
-
-  /**
-   * {@link #oneLine} without a final period, for a cause quoted inside a sentence of Habanero's
-   * ("... precision 5. Nothing was committed", not "5.. Nothing").
-   */
-  public static String clause(String s) {
-    String folded = oneLine(s);
-    return folded.endsWith(".") && !folded.endsWith("...")
-        ? folded.substring(0, folded.length() - 1)
-        : folded;
-  }
-
-  static String clip(String s) {
-    return clip(s, 300);
-  }
-
-  /** {@code s}, or its first {@code max - 3} characters and "..." when it is longer. */
-  public static String clip(String s, int max) {
-    if (s == null) {
-      return "null";
-    }
-    return s.length() <= max ? s : s.substring(0, Math.max(0, max - 3)) + "...";
-  }
-
-  public static String join(List<String> parts) {
-    return String.join("; ", parts);
-  }
-
-  public static String lower(Enum<?> e) {
-    return e.name().toLowerCase(Locale.ROOT);
-  }
-
-  public static ErrorCategory categoryOf(Throwable t) {
-    return classify(t).category();
+            environmentId, roleArnKey, roleArnKey));
   }
 
   /**
@@ -581,22 +266,448 @@ public final class Errors {
    *
    * @param operation what was refused, e.g. "MODIFY"
    * @param why why Delta needs its extension for it
+   * @param extensionsKey Spark's setting for session extensions, and {@code extension} Delta's
+   * @param catalogKey Spark's setting for the session catalog, and {@code catalog} Delta's
    * @param cause Delta's own error, or null
    */
   public static ValidationException deltaExtensionRequired(
-      String operation, String why, Throwable cause) {
+      String operation,
+      String why,
+      String extensionsKey,
+      String extension,
+      String catalogKey,
+      String catalog,
+      Throwable cause) {
     return new ValidationException(
         String.format(
             "%s needs Delta's SQL extension, which this SparkSession was built without: %s. Fix:"
                 + " set %s=%s and %s=%s when the session is built, with"
                 + " SparkSession.builder().config(key, value) or with --conf key=value for"
                 + " spark-submit, pyspark and spark-shell (a running session cannot take them).",
-            operation,
-            why,
-            DeltaSession.EXTENSIONS_KEY,
-            DeltaSession.EXTENSION,
-            DeltaSession.CATALOG_KEY,
-            DeltaSession.CATALOG),
+            operation, why, extensionsKey, extension, catalogKey, catalog),
         cause);
+  }
+
+  /**
+   * The wait for a changeset was interrupted; the changeset itself goes on.
+   *
+   * @param cause the interruption
+   */
+  public static InternalServerException interrupted(
+      String changesetId, InterruptedException cause) {
+    return new InternalServerException(
+        "Interrupted while waiting for changeset '"
+            + changesetId
+            + "' to end; the changeset goes on. Fix: wait again, or see its outcome with"
+            + " get-changeset.",
+        cause);
+  }
+
+  /**
+   * The warehouse's bucket does not exist.
+   *
+   * @param warehouse the warehouse setting as given
+   * @param warehouseKey the setting that names it, e.g. {@code spark.habanero.warehouse}
+   */
+  public static ResourceNotFoundException warehouseBucketMissing(
+      String warehouse, String warehouseKey, Throwable cause) {
+    return new ResourceNotFoundException(
+        "The warehouse bucket of "
+            + warehouse
+            + " does not exist. Fix: create the bucket, or correct "
+            + warehouseKey
+            + ".",
+        cause);
+  }
+
+  /**
+   * Delta's log store setting names a class that cannot be loaded.
+   *
+   * @param key the setting, e.g. {@code spark.delta.logStore.s3a.impl}
+   * @param logStore the class it names
+   * @param root the warehouse root
+   * @param artifact the artifact that holds the class
+   */
+  public static ValidationException logStoreNotLoadable(
+      String key, String logStore, String root, String artifact) {
+    return new ValidationException(
+        key
+            + " names "
+            + logStore
+            + ", but that class is not on the classpath, so Delta could not commit to "
+            + root
+            + ". Fix: add "
+            + artifact
+            + " (the same version as delta-spark) to every writer, e.g. with --packages, or"
+            + " remove the setting.");
+  }
+
+  /**
+   * An S3 warehouse without a log store that is safe for several writers, and no acknowledgement of
+   * a single writer.
+   *
+   * @param why what the session's log store settings say, e.g. " (key names X, ...)", or ""
+   * @param schemeKey the log store setting for the warehouse's scheme
+   * @param logStore Delta's multi-cluster log store class
+   * @param artifact the artifact that holds it
+   * @param ddbPrefix the prefix of its DynamoDB settings
+   * @param singleWriterKey the setting that acknowledges a single writer
+   */
+  public static ValidationException noSafeLogStore(
+      String root,
+      String why,
+      String schemeKey,
+      String logStore,
+      String artifact,
+      String ddbPrefix,
+      String singleWriterKey) {
+    return new ValidationException(
+        "The S3 warehouse "
+            + root
+            + " has no log store that is safe for several writers"
+            + why
+            + ": Delta's default S3 log store guarantees transactions only to one Spark driver, so"
+            + " two writers could lose a commit without an error. Nothing was recorded. Fix:"
+            + " configure Delta's multi-cluster log store in every writer ("
+            + schemeKey
+            + "="
+            + logStore
+            + " with "
+            + artifact
+            + " on the classpath and the same "
+            + ddbPrefix
+            + "tableName and "
+            + ddbPrefix
+            + "region everywhere), or, if this Spark driver is the only writer, acknowledge it with "
+            + singleWriterKey
+            + "=true.");
+  }
+
+  /** The field that names a changeset's source path. */
+  private static final String SOURCE_PATH = "sourceParams.s3SourcePath";
+
+  /** A source path of a scheme or form the warehouse does not read. */
+  public static ValidationException sourcePathInvalid(String path, String problem, String fix) {
+    return new ValidationException(
+        SOURCE_PATH + " '" + Messages.printable(path) + "' " + problem + ". Fix: " + fix + ".");
+  }
+
+  /**
+   * A source path whose syntax could leave the allowed roots, or that lies outside them; never says
+   * whether the path exists.
+   */
+  public static AccessDeniedException sourcePathDenied(String path, String problem, String fix) {
+    return new AccessDeniedException(
+        SOURCE_PATH + " '" + Messages.printable(path) + "' " + problem + ". Fix: " + fix + ".");
+  }
+
+  /** The source has a column of the name Habanero reserves for lineage. */
+  public static ValidationException reservedColumn(String column) {
+    return new ValidationException(
+        "The source has a column named "
+            + column
+            + ", which Habanero reserves for lineage. Fix: rename that column in the source.");
+  }
+
+  /**
+   * The source's columns or types differ from the dataset's.
+   *
+   * @param problems one entry per column
+   * @param hadNewColumns whether some are new columns, which mergeSchema=true would add
+   */
+  public static ValidationException schemaConflict(
+      String datasetId, List<String> problems, boolean hadNewColumns) {
+    return new ValidationException(
+        "The source's schema conflicts with dataset '"
+            + datasetId
+            + "': "
+            + String.join("; ", problems)
+            + ". Fix: make the source match the dataset's columns and types (declare them with"
+            + " formatParams.schema if inference differs)"
+            + (hadNewColumns
+                ? ", or opt in to adding the new columns as nullable ones with mergeSchema=true"
+                    + " (formatParams.mergeSchema, or the DataFrame option mergeSchema)"
+                : "")
+            + ", or REPLACE into a new dataset.");
+  }
+
+  /**
+   * Records of a source that do not parse.
+   *
+   * @param format the source's format, e.g. CSV
+   * @param count how many records do not parse, or 0 or less when they could not be counted
+   * @param examples the first few, each "file: record"
+   * @param detail the parser's reason
+   * @param source the source, for a message without a count
+   * @param jsonWithoutMultiLine whether the source is JSON read without multiLine
+   * @param cause the parser's failure
+   */
+  public static ValidationException malformedRecords(
+      String format,
+      long count,
+      List<String> examples,
+      String detail,
+      String source,
+      boolean jsonWithoutMultiLine,
+      Throwable cause) {
+    StringBuilder tail = new StringBuilder();
+    tail.append(
+        ". Nothing was committed. Fix: correct the records (or formatParams such as separator,"
+            + " quoteChar, comment, encoding, multiLine, rowTag, schema, dateFormat,"
+            + " timestampFormat) and create the changeset again.");
+    if (jsonWithoutMultiLine) {
+      tail.append(
+          " A record split over several lines (pretty-printed JSON) needs multiLine=true, which"
+              + " reads each file as one document or array.");
+    }
+    StringBuilder sb = new StringBuilder();
+    if (count > 0) {
+      sb.append(count)
+          .append(" malformed record(s) in the ")
+          .append(format)
+          .append(" source; first: ");
+      // The parser's reason (e.g. a timestampFormat Spark cannot use) names the problem; it is
+      // short, and examples are left out rather than letting the model's 1000 cut the fix.
+      String reason = "; reason: " + Messages.clip(detail, 160);
+      int room =
+          ChangesetErrorInfo.MAX_MESSAGE_LENGTH - sb.length() - reason.length() - tail.length();
+      for (int i = 0; i < examples.size(); i++) {
+        String next = (i == 0 ? "" : " | ") + examples.get(i);
+        if (i > 0 && next.length() > room) {
+          break;
+        }
+        sb.append(next);
+        room -= next.length();
+      }
+      sb.append(reason);
+    } else {
+      sb.append("The ")
+          .append(format)
+          .append(" source ")
+          .append(Messages.clip(source, 200))
+          .append(" could not be parsed: ");
+      sb.append(
+          Messages.clip(
+              detail, ChangesetErrorInfo.MAX_MESSAGE_LENGTH - sb.length() - tail.length()));
+    }
+    return new ValidationException(sb.append(tail).toString(), cause);
+  }
+
+  /**
+   * A Parquet source that cannot be read.
+   *
+   * @param source the source, or null when {@code detail} names the file already
+   * @param detail why, one clause
+   */
+  public static ValidationException unreadableParquet(
+      String source, String detail, Throwable cause) {
+    return new ValidationException(
+        "The Parquet source "
+            + (source == null ? "" : Messages.clip(source, 200) + " ")
+            + "could not be read: "
+            + detail
+            + ". Nothing was committed. Fix: make every file valid Parquet with the dataset's"
+            + " column types.",
+        cause);
+  }
+
+  /** A DataFrame written without a single column. */
+  public static ValidationException frameWithoutColumns() {
+    return new ValidationException(
+        "The DataFrame has no columns. Fix: write a DataFrame with the dataset's columns.");
+  }
+
+  /** A recorded source file that is gone when the ingestion checks its files again. */
+  public static ResourceNotFoundException sourceFileGone(String path) {
+    return new ResourceNotFoundException(
+        "Source file "
+            + path
+            + " disappeared during ingestion; nothing was committed. Fix: leave source files"
+            + " in place until the changeset ends, then create it again.");
+  }
+
+  /** A recorded source file whose size or time changed before the commit. */
+  public static ConflictException sourceFileChanged(String path, long length, long nowLength) {
+    return new ConflictException(
+        "Source file "
+            + path
+            + " changed during ingestion (size "
+            + length
+            + " -> "
+            + nowLength
+            + "); nothing was committed. Fix: finish uploading before creating the"
+            + " changeset, then create it again.");
+  }
+
+  /**
+   * A changeset stopped on request before its commit. It ends FAILED with category CANCELLED, which
+   * replaces this error in its record.
+   */
+  public static ConflictException stoppedOnRequest(String changesetId) {
+    return new ConflictException(
+        "Changeset '"
+            + changesetId
+            + "' was stopped on request before committing. Fix: create the changeset again if it"
+            + " is still wanted.");
+  }
+
+  /**
+   * A MODIFY of a changeset whose rows a later MODIFY or REPLACE already retired.
+   *
+   * @param updatedByChangesetId the MODIFY that retired it, or null for a later REPLACE
+   */
+  public static ConflictException targetSuperseded(String target, String updatedByChangesetId) {
+    return new ConflictException(
+        "updatesChangesetId '"
+            + target
+            + "' is already superseded"
+            + (updatedByChangesetId != null
+                ? " by MODIFY changeset '" + updatedByChangesetId + "'"
+                : " by a later REPLACE")
+            + ", so its rows are no longer in the dataset. Fix: modify the changeset that"
+            + " replaced it, or use APPEND.");
+  }
+
+  /** A DataFrame write in save mode errorifexists to a dataset that has data. */
+  public static ConflictException datasetExists(String datasetId) {
+    return new ConflictException(
+        "Dataset '"
+            + datasetId
+            + "' already exists and the save mode is errorifexists (Spark's default). Fix:"
+            + " use mode(\"append\") to add rows, mode(\"overwrite\") to replace them, or set"
+            + " option changeType.");
+  }
+
+  /** A changeset of a DataFrame write or SQL INSERT that ended FAILED, in its category. */
+  public static ChangesetFailedException changesetFailed(
+      String datasetId, String changesetId, ChangesetErrorInfo info) {
+    return new ChangesetFailedException(datasetId, changesetId, info);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Foreign failures. ErrorClassifier decides which of these applies; each keeps the foreign
+  // failure as its cause and quotes its message on one line.
+  // ---------------------------------------------------------------------------------------------
+
+  /** Spark or Delta refused the data: an error class of the data's fault. */
+  static ValidationException dataRefused(
+      String subject, String message, String fix, Throwable cause) {
+    return new ValidationException(
+        fitted(subject + " was refused: ", message, ". Fix: " + fix + "."), cause);
+  }
+
+  /** A compressed source file whose bytes are not in its codec's format. */
+  static ValidationException undecompressable(String subject, String message, Throwable cause) {
+    return new ValidationException(
+        fitted(
+            subject + " could not be decompressed: ",
+            message,
+            ". Nothing was committed. Fix: make each file hold what its name says (.gz is"
+                + " gzip, .bz2 bzip2, .zst zstd, and so on; a file without such an ending is"
+                + " read as it is), and upload again a file that was cut short."),
+        cause);
+  }
+
+  /** A file that Spark or Hadoop no longer found while reading. */
+  static ResourceNotFoundException fileDisappeared(String message, Throwable cause) {
+    return new ResourceNotFoundException(
+        "A source file disappeared during ingestion: "
+            + Messages.oneLine(message)
+            + ". Fix: leave the source files in place until the changeset ends, then retry.",
+        cause);
+  }
+
+  /** The storage refused access. */
+  static AccessDeniedException storageAccessDenied(String message, Throwable cause) {
+    return new AccessDeniedException(
+        "Access denied: " + Messages.oneLine(message) + ". Fix: grant read access to the source.",
+        cause);
+  }
+
+  /** The storage is throttling. */
+  static ThrottlingException storageThrottling(String message, Throwable cause) {
+    return new ThrottlingException(
+        "The storage service is throttling: " + Messages.oneLine(message) + ". Fix: retry later.",
+        cause);
+  }
+
+  /** Delta found a concurrent commit that conflicts. */
+  static ConflictException concurrentCommit(String message, Throwable cause) {
+    return new ConflictException(
+        "Another changeset committed to the dataset at the same time and conflicts with this"
+            + " one: "
+            + Messages.oneLine(message)
+            + ". Fix: retry the changeset.",
+        cause);
+  }
+
+  /** Any other failure: Habanero's own, or transient infrastructure. */
+  static InternalServerException internalError(Throwable cause) {
+    return new InternalServerException(
+        "Internal error: "
+            + cause.getClass().getSimpleName()
+            + ": "
+            + Messages.oneLine(String.valueOf(cause.getMessage()))
+            + ". Fix: retry; if it persists, report it with the driver log.",
+        cause);
+  }
+
+  /**
+   * STS gave no answer.
+   *
+   * @param failure the SDK exception's simple class name
+   * @param stsEndpointKey the setting that overrides the STS endpoint
+   */
+  static InternalServerException stsUnreachable(
+      String roleArn, String failure, String stsEndpointKey, Throwable cause) {
+    return new InternalServerException(
+        "STS could not be reached for role "
+            + roleArn
+            + ": "
+            + failure
+            + ". Fix: check "
+            + stsEndpointKey
+            + " and the network.",
+        cause);
+  }
+
+  /**
+   * STS refused AssumeRole for this principal.
+   *
+   * @param what "STS AssumeRole of ROLE failed with CODE (HTTP STATUS)"
+   */
+  static AccessDeniedException assumeRoleDenied(String what, Throwable cause) {
+    return new AccessDeniedException(
+        what + ". Fix: allow this principal to assume the role.", cause);
+  }
+
+  /** STS throttled AssumeRole. */
+  static ThrottlingException assumeRoleThrottled(String what, Throwable cause) {
+    return new ThrottlingException(what + ". Fix: retry later.", cause);
+  }
+
+  /** STS refused the AssumeRole request itself (HTTP 400). */
+  static ValidationException assumeRoleRefused(String what, Throwable cause) {
+    return new ValidationException(
+        what
+            + ". Fix: check the role ARN and that durationInMinutes is within the role's maximum"
+            + " session duration.",
+        cause);
+  }
+
+  /** STS failed otherwise. */
+  static InternalServerException assumeRoleFailed(String what, Throwable cause) {
+    return new InternalServerException(what + ". Fix: retry later.", cause);
+  }
+
+  /**
+   * {@code head}, the foreign {@code cause} folded into one line, and {@code tail} (the fix): the
+   * cause is clipped so that the whole stays within the model's 1000 characters, as the fix must
+   * never be cut. A final period of the cause is dropped, as the tail starts a new sentence.
+   */
+  private static String fitted(String head, String cause, String tail) {
+    String folded = Messages.clause(cause);
+    int room = ChangesetErrorInfo.MAX_MESSAGE_LENGTH - head.length() - tail.length();
+    return head + Messages.clip(folded, Math.max(room, 40)) + tail;
   }
 }

@@ -3,6 +3,7 @@ package io.habanero.s3;
 import com.amazonaws.auth.AWSCredentials;
 import com.amazonaws.auth.AWSCredentialsProvider;
 import com.amazonaws.auth.BasicSessionCredentials;
+import com.google.common.annotations.VisibleForTesting;
 import io.habanero.HabaneroSettings;
 import io.habanero.errors.HabaneroException;
 import io.habanero.internal.credentials.StsCredentials;
@@ -123,6 +124,7 @@ public final class HabaneroCredentialsProvider implements AWSCredentialsProvider
   }
 
   /** Forgets every cached credential of this JVM (tests). */
+  @VisibleForTesting
   public static void forgetAll() {
     CURRENT.clear();
   }

@@ -35,7 +35,7 @@ final class FrameWrites {
     Habanero habanero = DatasetReads.habanero(spark, options.settings());
     String id = options.datasetId();
     if (mustBeNew && habanero.listDatasets().contains(id)) {
-      throw Errors.datasetExistsForErrorIfExists(id);
+      throw Errors.datasetExists(id);
     }
     ChangesetHandle h =
         habanero.submitDataFrame(

@@ -1,7 +1,7 @@
 package io.habanero.internal.changeset;
 
-import io.habanero.internal.Errors;
 import io.habanero.internal.Json;
+import io.habanero.internal.Messages;
 import io.habanero.internal.warehouse.Warehouse;
 import io.habanero.model.ChangeType;
 import io.habanero.model.ChangesetErrorInfo;
@@ -39,6 +39,7 @@ public final class ChangesetLog {
   private final BiFunction<String, ChangesetRecord, OptionalLong> findCommit;
   private final Set<String> runningHere;
   private final ChangesetIndex index;
+  private final CommitFacts.Reader commits;
 
   /**
    * The changesets a runner of this JVM (any Habanero instance in it) is running now. A record
@@ -70,6 +71,7 @@ public final class ChangesetLog {
     this.leaseTimeoutMillis = leaseTimeoutMillis;
     this.findCommit = findCommit;
     this.runningHere = runningHere;
+    this.commits = commits;
     this.index = new ChangesetIndex(warehouse, commits, progress);
   }
 
@@ -343,13 +345,9 @@ public final class ChangesetLog {
 
   /** When a version's rows became visible: its commit file's time, as Delta itself uses. */
   private Long commitTime(String datasetId, long version) {
-    Path file =
-        new Path(
-            new Path(warehouse.datasetPath(datasetId), "_delta_log"),
-            String.format("%020d.json", version));
     try {
-      return warehouse.fs().getFileStatus(file).getModificationTime();
-    } catch (IOException e) {
+      return commits.read(datasetId, version).map(CommitFacts::commitTime).orElse(null);
+    } catch (UncheckedIOException e) {
       return null;
     }
   }
@@ -382,6 +380,6 @@ public final class ChangesetLog {
   }
 
   static String describe(Throwable t) {
-    return Errors.oneLine(t.getMessage());
+    return Messages.oneLine(t.getMessage());
   }
 }

@@ -1,11 +1,7 @@
 package io.habanero.internal.credentials;
 
 import io.habanero.HabaneroSettings;
-import io.habanero.errors.AccessDeniedException;
-import io.habanero.errors.HabaneroException;
-import io.habanero.errors.InternalServerException;
-import io.habanero.errors.ThrottlingException;
-import io.habanero.errors.ValidationException;
+import io.habanero.internal.ErrorClassifier;
 import io.habanero.model.Credentials;
 import java.net.URI;
 import java.time.Instant;
@@ -15,7 +11,6 @@ import software.amazon.awssdk.services.sts.StsClient;
 import software.amazon.awssdk.services.sts.StsClientBuilder;
 import software.amazon.awssdk.services.sts.model.AssumeRoleRequest;
 import software.amazon.awssdk.services.sts.model.AssumeRoleResponse;
-import software.amazon.awssdk.services.sts.model.StsException;
 
 /** GetProgrammaticAccessCredentials through STS AssumeRole of the environment's role. */
 public final class StsCredentials {
@@ -51,37 +46,9 @@ public final class StsCredentials {
               resp.credentials().secretAccessKey(),
               resp.credentials().sessionToken()),
           resp.credentials().expiration());
-    } catch (StsException e) {
-      throw map(e, roleArn);
     } catch (SdkException e) {
-      throw new InternalServerException(
-          "STS could not be reached for role "
-              + roleArn
-              + ": "
-              + e.getClass().getSimpleName()
-              + ". Fix: check "
-              + HabaneroSettings.Key.STS_ENDPOINT.confKey()
-              + " and the network.",
-          e);
+      // STS's refusals (StsException) by status and code; no answer at all as unreachable.
+      throw ErrorClassifier.classifySts(e, roleArn, HabaneroSettings.Key.STS_ENDPOINT.confKey());
     }
-  }
-
-  private static HabaneroException map(StsException e, String roleArn) {
-    String code = e.awsErrorDetails() == null ? "" : e.awsErrorDetails().errorCode();
-    String what =
-        "STS AssumeRole of " + roleArn + " failed with " + code + " (HTTP " + e.statusCode() + ")";
-    if (e.statusCode() == 403 || "AccessDenied".equals(code)) {
-      return new AccessDeniedException(what + ". Fix: allow this principal to assume the role.", e);
-    }
-    if (e.statusCode() == 429 || "Throttling".equals(code) || e.isThrottlingException()) {
-      return new ThrottlingException(what + ". Fix: retry later.", e);
-    }
-    if (e.statusCode() == 400) {
-      return new ValidationException(
-          what
-              + ". Fix: check the role ARN and that durationInMinutes is within the role's maximum session duration.",
-          e);
-    }
-    return new InternalServerException(what + ". Fix: retry later.", e);
   }
 }

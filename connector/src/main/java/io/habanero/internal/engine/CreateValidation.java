@@ -1,15 +1,15 @@
 package io.habanero.internal.engine;
 
 import io.habanero.HabaneroSettings;
-import io.habanero.internal.DeltaSession;
 import io.habanero.internal.Errors;
 import io.habanero.internal.Ids;
 import io.habanero.internal.Validation;
 import io.habanero.internal.changeset.ChangesetLog;
 import io.habanero.internal.changeset.ChangesetRecord;
+import io.habanero.internal.delta.DeltaSession;
 import io.habanero.internal.ingest.SourceFormat;
+import io.habanero.internal.ingest.SourcePaths;
 import io.habanero.internal.ingest.SourceSnapshot;
-import io.habanero.internal.warehouse.SourcePaths;
 import io.habanero.internal.warehouse.Warehouse;
 import io.habanero.internal.warehouse.WriterSafety;
 import io.habanero.model.ChangeType;
@@ -147,7 +147,7 @@ final class CreateValidation {
     }
     ChangesetLog.Retirement r = log.retirement(t);
     if (r.retired()) {
-      throw Errors.alreadySuperseded(target, r.updatedByChangesetId());
+      throw Errors.targetSuperseded(target, r.updatedByChangesetId());
     }
   }
 

@@ -1,12 +1,14 @@
 package io.habanero.internal.engine;
 
 import io.habanero.errors.HabaneroException;
-import io.habanero.internal.DeltaSession;
+import io.habanero.internal.ErrorClassifier;
 import io.habanero.internal.Errors;
 import io.habanero.internal.Ids;
+import io.habanero.internal.Messages;
 import io.habanero.internal.changeset.ChangesetLog;
 import io.habanero.internal.changeset.ChangesetRecord;
-import io.habanero.internal.delta.DeltaReads;
+import io.habanero.internal.delta.DeltaSession;
+import io.habanero.internal.delta.DeltaTables;
 import io.habanero.internal.ingest.SchemaRules;
 import io.habanero.internal.warehouse.Warehouse;
 import io.habanero.model.IngestionStatus;
@@ -60,7 +62,7 @@ final class DatasetReader {
       value = null;
     }
     HadoopFsRelation delta =
-        DeltaReads.relation(
+        DeltaTables.relation(
             spark,
             warehouse.datasetPath(datasetId),
             "habanero." + datasetId,
@@ -90,7 +92,7 @@ final class DatasetReader {
       return h;
     }
     if (key == null) {
-      return Errors.classify(e);
+      return ErrorClassifier.classify(e);
     }
     return Errors.invalid(
         "Option " + key,
@@ -98,7 +100,7 @@ final class DatasetReader {
         "is not in the history of dataset '"
             + datasetId
             + "': "
-            + Errors.oneLine(String.valueOf(e.getMessage())),
+            + Messages.oneLine(String.valueOf(e.getMessage())),
         "pick a version or timestamp from list-changesets, or read by changesetId");
   }
 
@@ -113,7 +115,7 @@ final class DatasetReader {
     // caches the log, so this costs one listing of _delta_log, which the read needs anyway.
     Path table = warehouse.datasetPath(datasetId);
     if (warehouse.exists(new Path(table, "_delta_log"))
-        && DeltaReads.latestVersion(spark, table) >= 0) {
+        && DeltaTables.latestVersion(spark, table) >= 0) {
       return;
     }
     if (!log.datasetExists(datasetId)) {

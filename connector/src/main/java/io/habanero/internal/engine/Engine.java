@@ -7,9 +7,10 @@ import io.habanero.internal.Ids;
 import io.habanero.internal.changeset.ChangesetLog;
 import io.habanero.internal.changeset.ChangesetRecord;
 import io.habanero.internal.changeset.CommitFacts;
+import io.habanero.internal.delta.DeltaCommit;
+import io.habanero.internal.delta.DeltaLogFiles;
 import io.habanero.internal.ingest.ChangesetRunner;
 import io.habanero.internal.ingest.ChangesetSource;
-import io.habanero.internal.ingest.DeltaCommit;
 import io.habanero.internal.ingest.SourceFormat;
 import io.habanero.internal.warehouse.Warehouse;
 import io.habanero.model.ChangeType;
@@ -67,7 +68,7 @@ public final class Engine implements AutoCloseable {
   }
 
   /** Test seam: observe or pause the runner at named points of its timeline. */
-  @io.habanero.internal.VisibleForTesting
+  @com.google.common.annotations.VisibleForTesting
   public void setCheckpoint(ChangesetRunner.Checkpoint checkpoint) {
     this.checkpoint = checkpoint == null ? ChangesetRunner.Checkpoint.NONE : checkpoint;
   }
@@ -80,7 +81,7 @@ public final class Engine implements AutoCloseable {
     return settings;
   }
 
-  @io.habanero.internal.VisibleForTesting
+  @com.google.common.annotations.VisibleForTesting
   public ChangesetLog log() {
     return log;
   }
@@ -245,7 +246,7 @@ public final class Engine implements AutoCloseable {
   }
 
   /**
-   * The sweep maintenance operation (see {@link io.habanero.internal.warehouse.OrphanSweep} for its
+   * The sweep maintenance operation (see {@link io.habanero.internal.sweep.OrphanSweep} for its
    * rules).
    *
    * @param progress receives a line per step
@@ -268,7 +269,7 @@ public final class Engine implements AutoCloseable {
               + HabaneroSettings.Key.SWEEP_SAFETY_WINDOW_MINUTES.confKey()
               + ")");
     }
-    return new io.habanero.internal.warehouse.OrphanSweep(
+    return new io.habanero.internal.sweep.OrphanSweep(
             spark, warehouse, log, progress == null ? line -> {} : progress)
         .run(req.datasetId(), window, req.dryRun());
   }
@@ -282,8 +283,24 @@ public final class Engine implements AutoCloseable {
   }
 
   private Optional<CommitFacts> readCommit(String datasetId, long version) {
-    return io.habanero.internal.delta.CommitFiles.read(
-        spark.sessionState().newHadoopConf(), warehouse.datasetPath(datasetId), version);
+    return DeltaLogFiles.readCommit(
+            spark.sessionState().newHadoopConf(), warehouse.datasetPath(datasetId), version)
+        .map(
+            f ->
+                new CommitFacts(
+                    f.version(),
+                    f.habanero().map(DeltaLogFiles.HabaneroCommit::changesetId).orElse(null),
+                    f.habanero().map(c -> changeType(c.changeType())).orElse(null),
+                    f.habanero().map(DeltaLogFiles.HabaneroCommit::updatesChangesetId).orElse(null),
+                    f.modificationTime()));
+  }
+
+  private static ChangeType changeType(String name) {
+    try {
+      return name == null ? null : ChangeType.valueOf(name);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
   }
 
   /** Waits for this engine's running changesets, then releases its threads. */

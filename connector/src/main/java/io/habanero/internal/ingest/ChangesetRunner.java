@@ -4,10 +4,12 @@ import static org.apache.spark.sql.functions.lit;
 
 import io.habanero.ChangesetProgress;
 import io.habanero.ProgressListener;
-import io.habanero.internal.DeltaSession;
+import io.habanero.internal.ErrorClassifier;
 import io.habanero.internal.Errors;
 import io.habanero.internal.changeset.ChangesetLog;
 import io.habanero.internal.changeset.ChangesetRecord;
+import io.habanero.internal.delta.DeltaCommit;
+import io.habanero.internal.delta.DeltaSession;
 import io.habanero.internal.warehouse.Warehouse;
 import io.habanero.model.ChangeType;
 import io.habanero.model.ChangesetErrorInfo;
@@ -19,9 +21,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.delta.actions.Action;
 import org.apache.spark.sql.types.StructType;
-import scala.collection.Seq;
 
 /**
  * Runs one accepted (PENDING) changeset to SUCCESS or FAILED. The timeline, and what a failure at
@@ -53,11 +53,11 @@ import scala.collection.Seq;
  *       and the quarantine it wrote ({@link DeltaCommit#discard}: its AddFiles, and Delta's empty
  *       file of a task without rows when no other changeset of the dataset is running); what it
  *       cannot tell from another writer's files, such as those of a Spark write job that failed
- *       midway, is left to the sweep ({@link io.habanero.internal.warehouse.OrphanSweep}). A
- *       conflict that the change type's meaning resolves ({@link ConflictRule}) is applied again on
- *       the new snapshot, up to {@value #MAX_COMMIT_ATTEMPTS} attempts with backoff, and recorded
- *       ({@code commitAttempts}, {@code conflictsWith}); any other ends FAILED with a
- *       ConflictException naming the winning changesets and versions.
+ *       midway, is left to the sweep ({@link io.habanero.internal.sweep.OrphanSweep}). A conflict
+ *       that the change type's meaning resolves ({@link ConflictRule}) is applied again on the new
+ *       snapshot, up to {@value #MAX_COMMIT_ATTEMPTS} attempts with backoff, and recorded ({@code
+ *       commitAttempts}, {@code conflictsWith}); any other ends FAILED with a ConflictException
+ *       naming the winning changesets and versions.
  *   <li><b>Unknown outcome</b> (the commit call failed otherwise: an I/O error writing the commit
  *       file, or a failure after it landed): nothing is deleted. The Delta log decides: the
  *       changeset's commit there means SUCCESS; its absence means FAILED; a log that cannot be read
@@ -225,7 +225,7 @@ public final class ChangesetRunner implements Callable<ChangesetRecord> {
                 "Stopped on request before committing; no data was written. Fix: create the"
                     + " changeset again if it is still wanted.",
                 ErrorCategory.CANCELLED)
-            : Errors.toErrorInfo(DeltaSession.explain(t));
+            : ErrorClassifier.toErrorInfo(DeltaSession.explain(t));
     synchronized (record) {
       record.errorInfo = info;
       // A FAILED changeset has no quarantine (its directory is gone, or the sweep's).
@@ -333,7 +333,7 @@ public final class ChangesetRunner implements Callable<ChangesetRecord> {
    */
   private final class Attempt {
     DeltaCommit delta;
-    Seq<Action> actions;
+    DeltaCommit.Written actions;
     org.apache.hadoop.fs.Path quarantine;
     boolean committing;
 
@@ -481,7 +481,7 @@ public final class ChangesetRunner implements Callable<ChangesetRecord> {
    * the allowEmpty opt-in, and a new dataset's first changeset without rows needs declared types.
    * Decided from the written files' row counts, so it costs no extra pass over the source.
    */
-  private void checkEmptyInput(boolean newDataset, Seq<Action> actions) {
+  private void checkEmptyInput(boolean newDataset, DeltaCommit.Written actions) {
     if (!DeltaCommit.addsNoRows(actions)) {
       return;
     }
@@ -497,7 +497,7 @@ public final class ChangesetRunner implements Callable<ChangesetRecord> {
   private void checkStop() {
     if (stopRequested || log.stopRequested(record.datasetId, record.changesetId)) {
       stopRequested = true;
-      throw new io.habanero.errors.ConflictException("stopped");
+      throw Errors.stoppedOnRequest(record.changesetId);
     }
   }
 

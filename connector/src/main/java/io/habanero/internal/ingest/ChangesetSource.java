@@ -1,8 +1,9 @@
 package io.habanero.internal.ingest;
 
 import io.habanero.errors.HabaneroException;
-import io.habanero.errors.ValidationException;
+import io.habanero.internal.ErrorClassifier;
 import io.habanero.internal.Errors;
+import io.habanero.internal.Messages;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Dataset;
@@ -92,19 +93,12 @@ public sealed interface ChangesetSource permits ChangesetSource.Files, Changeset
         return reader.explainMalformed(read, e);
       }
       if (SourceReader.isBadParquet(e)) {
-        String detail = Errors.clause(SourceReader.parquetDetail(e));
-        return new ValidationException(
-            "The Parquet source "
-                // The file, unless the detail names it already.
-                + (namesAFile(detail) ? "" : Errors.clip(snapshot.describe(), 200) + " ")
-                + "could not be read: "
-                + detail
-                + ". Nothing was committed. Fix: make every file valid Parquet with the"
-                + " dataset's column types.",
-            e);
+        String detail = Messages.clause(SourceReader.parquetDetail(e));
+        // The file, unless the detail names it already.
+        return Errors.unreadableParquet(namesAFile(detail) ? null : snapshot.describe(), detail, e);
       }
-      return Errors.classify(
-          e, "The " + format.format() + " source " + Errors.clip(snapshot.describe(), 300));
+      return ErrorClassifier.classify(
+          e, "The " + format.format() + " source " + Messages.clip(snapshot.describe(), 300));
     }
 
     private boolean namesAFile(String message) {
@@ -185,8 +179,7 @@ public sealed interface ChangesetSource permits ChangesetSource.Files, Changeset
     public Dataset<Row> read(String datasetId, StructType dataset) {
       StructType schema = data.schema();
       if (schema.fields().length == 0) {
-        throw new ValidationException(
-            "The DataFrame has no columns. Fix: write a DataFrame with the dataset's columns.");
+        throw Errors.frameWithoutColumns();
       }
       SchemaRules.checkNoReservedColumn(schema);
       if (dataset == null) {
@@ -203,7 +196,7 @@ public sealed interface ChangesetSource permits ChangesetSource.Files, Changeset
       if (e instanceof HabaneroException h) {
         return h;
       }
-      return Errors.classify(e, "The DataFrame");
+      return ErrorClassifier.classify(e, "The DataFrame");
     }
 
     @Override

@@ -23,8 +23,7 @@ import org.apache.spark.sql.SaveMode;
  * <p>The records are written before the Delta commit and deleted if the changeset fails before it,
  * so a SUCCESS changeset always has its bad records kept and counted, and a FAILED one has none.
  * Only a process that dies between the two leaves an unreferenced directory behind; the sweep
- * ({@link io.habanero.internal.warehouse.OrphanSweep}) removes it once that changeset reads as
- * FAILED.
+ * ({@link io.habanero.internal.sweep.OrphanSweep}) removes it once that changeset reads as FAILED.
  */
 public final class Quarantine {
   /** The column with each row's source file, present while reading in QUARANTINE mode. */

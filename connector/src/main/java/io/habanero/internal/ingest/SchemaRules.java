@@ -2,7 +2,8 @@ package io.habanero.internal.ingest;
 
 import static org.apache.spark.sql.functions.col;
 
-import io.habanero.errors.ValidationException;
+import io.habanero.internal.Errors;
+import io.habanero.internal.Lineage;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,9 +12,6 @@ import java.util.Map;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.types.ArrayType;
-import org.apache.spark.sql.types.DataType;
-import org.apache.spark.sql.types.MapType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
@@ -26,7 +24,7 @@ import org.apache.spark.sql.types.StructType;
  */
 public final class SchemaRules {
   /** The hidden column that tags each row with the changeset that wrote it. */
-  public static final String LINEAGE_COLUMN = "_habanero_changeset_id";
+  public static final String LINEAGE_COLUMN = Lineage.COLUMN;
 
   private SchemaRules() {}
 
@@ -43,10 +41,7 @@ public final class SchemaRules {
   public static void checkNoReservedColumn(StructType source) {
     for (StructField f : source.fields()) {
       if (f.name().equalsIgnoreCase(LINEAGE_COLUMN)) {
-        throw new ValidationException(
-            "The source has a column named "
-                + LINEAGE_COLUMN
-                + ", which Habanero reserves for lineage. Fix: rename that column in the source.");
+        throw Errors.reservedColumn(LINEAGE_COLUMN);
       }
     }
   }
@@ -174,50 +169,9 @@ public final class SchemaRules {
     return rows.select(out.toArray(new Column[0]));
   }
 
-  /** Characters Delta cannot store in a column name unless the table uses column mapping. */
-  private static final String NAME_CHARS_NEEDING_MAPPING = " ,;{}()\n\t=";
-
-  /** The (dotted) names of columns, nested ones included, that only column mapping can store. */
-  public static List<String> namesNeedingColumnMapping(StructType schema) {
-    List<String> out = new ArrayList<>();
-    collectNamesNeedingMapping(schema, "", out);
-    return out;
-  }
-
-  private static void collectNamesNeedingMapping(DataType type, String prefix, List<String> out) {
-    if (type instanceof StructType st) {
-      for (StructField f : st.fields()) {
-        String name = prefix + f.name();
-        for (char c : NAME_CHARS_NEEDING_MAPPING.toCharArray()) {
-          if (f.name().indexOf(c) >= 0) {
-            out.add(name);
-            break;
-          }
-        }
-        collectNamesNeedingMapping(f.dataType(), name + ".", out);
-      }
-    } else if (type instanceof ArrayType at) {
-      collectNamesNeedingMapping(at.elementType(), prefix, out);
-    } else if (type instanceof MapType mt) {
-      collectNamesNeedingMapping(mt.keyType(), prefix, out);
-      collectNamesNeedingMapping(mt.valueType(), prefix, out);
-    }
-  }
-
   private static void fail(String datasetId, List<String> problems, boolean hadNewColumns) {
     if (!problems.isEmpty()) {
-      throw new ValidationException(
-          "The source's schema conflicts with dataset '"
-              + datasetId
-              + "': "
-              + String.join("; ", problems)
-              + ". Fix: make the source match the dataset's columns and types (declare them with"
-              + " formatParams.schema if inference differs)"
-              + (hadNewColumns
-                  ? ", or opt in to adding the new columns as nullable ones with mergeSchema=true"
-                      + " (formatParams.mergeSchema, or the DataFrame option mergeSchema)"
-                  : "")
-              + ", or REPLACE into a new dataset.");
+      throw Errors.schemaConflict(datasetId, problems, hadNewColumns);
     }
   }
 }

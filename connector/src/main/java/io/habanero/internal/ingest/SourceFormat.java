@@ -1,6 +1,7 @@
 package io.habanero.internal.ingest;
 
 import io.habanero.internal.Errors;
+import io.habanero.internal.Messages;
 import io.habanero.model.FormatType;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
@@ -220,7 +221,7 @@ public final class SourceFormat {
         throw Errors.invalid(
             "formatParams.schema",
             params.get("schema"),
-            "it is not a Spark DDL schema (" + Errors.oneLine(e.getMessage()) + ")",
+            "it is not a Spark DDL schema (" + Messages.oneLine(e.getMessage()) + ")",
             "write it like 'id INT, price DECIMAL(18,4), ts TIMESTAMP'");
       }
       if (schema.fields().length == 0) {

@@ -7,6 +7,7 @@ import static org.apache.spark.sql.functions.row_number;
 
 import io.habanero.errors.ValidationException;
 import io.habanero.internal.Errors;
+import io.habanero.internal.Messages;
 import io.habanero.model.FormatType;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -369,7 +370,7 @@ public final class SourceReader {
    * happy path pays nothing for it.
    */
   public ValidationException explainMalformed(Dataset<Row> failed, Throwable cause) {
-    String detail = Errors.clause(rootMessage(cause));
+    String detail = Messages.clause(rootMessage(cause));
     try {
       StructType known = readSchema != null ? readSchema : format.explicitSchema().orElse(dataset);
       known = known == null ? null : withoutCorrupt(known);
@@ -414,48 +415,16 @@ public final class SourceReader {
 
   private ValidationException malformed(
       long count, List<String> examples, String detail, Throwable cause) {
-    StringBuilder tail = new StringBuilder();
-    tail.append(
-        ". Nothing was committed. Fix: correct the records (or formatParams such as separator,"
-            + " quoteChar, comment, encoding, multiLine, rowTag, schema, dateFormat,"
-            + " timestampFormat) and create the changeset again.");
-    if (format.format() == FormatType.JSON
-        && !"true".equals(format.readerOptions().get("multiLine"))) {
-      tail.append(
-          " A record split over several lines (pretty-printed JSON) needs multiLine=true, which"
-              + " reads each file as one document or array.");
-    }
-    StringBuilder sb = new StringBuilder();
-    if (count > 0) {
-      sb.append(count)
-          .append(" malformed record(s) in the ")
-          .append(format.format())
-          .append(" source; first: ");
-      // The parser's reason (e.g. a timestampFormat Spark cannot use) names the problem; it is
-      // short, and examples are left out rather than letting the model's 1000 cut the fix.
-      String reason = "; reason: " + Errors.clip(detail, 160);
-      int room = MESSAGE_LIMIT - sb.length() - reason.length() - tail.length();
-      for (int i = 0; i < examples.size(); i++) {
-        String next = (i == 0 ? "" : " | ") + examples.get(i);
-        if (i > 0 && next.length() > room) {
-          break;
-        }
-        sb.append(next);
-        room -= next.length();
-      }
-      sb.append(reason);
-    } else {
-      sb.append("The ")
-          .append(format.format())
-          .append(" source ")
-          .append(Errors.clip(snapshot.describe(), 200))
-          .append(" could not be parsed: ");
-      sb.append(Errors.clip(detail, MESSAGE_LIMIT - sb.length() - tail.length()));
-    }
-    return new ValidationException(sb.append(tail).toString(), cause);
+    return Errors.malformedRecords(
+        String.valueOf(format.format()),
+        count,
+        examples,
+        detail,
+        snapshot.describe(),
+        format.format() == FormatType.JSON
+            && !"true".equals(format.readerOptions().get("multiLine")),
+        cause);
   }
-
-  private static final int MESSAGE_LIMIT = io.habanero.model.ChangesetErrorInfo.MAX_MESSAGE_LENGTH;
 
   static String rootMessage(Throwable t) {
     String msg = String.valueOf(t.getMessage());

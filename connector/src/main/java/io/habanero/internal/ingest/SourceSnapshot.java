@@ -1,6 +1,8 @@
 package io.habanero.internal.ingest;
 
+import io.habanero.internal.ErrorClassifier;
 import io.habanero.internal.Errors;
+import io.habanero.internal.Messages;
 import io.habanero.internal.changeset.ChangesetRecord.SourceFile;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -67,7 +69,7 @@ public final class SourceSnapshot {
       throw Errors.invalid(
           "sourceParams.s3SourcePath",
           p.replace("\0", "\\0"),
-          "it is not a valid path (" + Errors.clause(e.getMessage()).replace("\0", "\\0") + ")",
+          "it is not a valid path (" + Messages.clause(e.getMessage()).replace("\0", "\\0") + ")",
           "give the file or prefix to ingest, e.g. s3://bucket/feeds/day1/ or /data/day1.csv");
     }
   }
@@ -100,7 +102,7 @@ public final class SourceSnapshot {
         throw Errors.invalid(
             "sourceParams.s3SourcePath",
             s3SourcePath,
-            "its file system cannot open it (" + Errors.clause(e.getMessage()) + ")",
+            "its file system cannot open it (" + Messages.clause(e.getMessage()) + ")",
             "name the bucket and the prefix, e.g. s3://bucket/feeds/day1/");
       }
       FileStatus top;
@@ -109,7 +111,7 @@ public final class SourceSnapshot {
       } catch (FileNotFoundException e) {
         throw Errors.sourceNotFound(s3SourcePath);
       } catch (IOException e) {
-        if (Errors.isMissingBucket(e)) {
+        if (ErrorClassifier.isMissingBucket(e)) {
           throw Errors.sourceNotFound(s3SourcePath);
         }
         throw e;
@@ -137,7 +139,7 @@ public final class SourceSnapshot {
     } catch (IOException e) {
       // Thrown to the create call: an access failure (403, a denied directory) must arrive as
       // ACCESS_DENIED, and only what is left as an internal error, never as a raw IOException.
-      throw Errors.classify(
+      throw ErrorClassifier.classify(
           new IOException(
               "Cannot list sourceParams.s3SourcePath '" + s3SourcePath + "': " + e.getMessage(),
               e));
@@ -335,22 +337,10 @@ public final class SourceSnapshot {
         for (SourceFile f : e.getValue()) {
           FileStatus s = now.get(new Path(f.path).getName());
           if (s == null) {
-            throw new io.habanero.errors.ResourceNotFoundException(
-                "Source file "
-                    + f.path
-                    + " disappeared during ingestion; nothing was committed. Fix: leave source files"
-                    + " in place until the changeset ends, then create it again.");
+            throw Errors.sourceFileGone(f.path);
           }
           if (s.getLen() != f.length || s.getModificationTime() != f.modificationTime) {
-            throw new io.habanero.errors.ConflictException(
-                "Source file "
-                    + f.path
-                    + " changed during ingestion (size "
-                    + f.length
-                    + " -> "
-                    + s.getLen()
-                    + "); nothing was committed. Fix: finish uploading before creating the"
-                    + " changeset, then create it again.");
+            throw Errors.sourceFileChanged(f.path, f.length, s.getLen());
           }
         }
       }

@@ -9,6 +9,7 @@ import static org.apache.spark.sql.functions.when;
 
 import io.habanero.errors.ValidationException;
 import io.habanero.internal.Errors;
+import io.habanero.internal.Messages;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Column;
@@ -95,7 +96,7 @@ final class UndecodedBytes {
       long count = bad.count();
       List<String> examples = new ArrayList<>();
       for (Row row : bad.limit(3).collectAsList()) {
-        examples.add(row.getString(0) + ": " + Errors.oneLine(clip(row.getString(1))));
+        examples.add(row.getString(0) + ": " + Messages.oneLine(clip(row.getString(1))));
       }
       return Errors.undecodableRecords(format, encoding, count, examples);
     } finally {

@@ -1,8 +1,10 @@
 package io.habanero.internal.warehouse;
 
 import io.habanero.HabaneroSettings;
+import io.habanero.internal.ErrorClassifier;
 import io.habanero.internal.Errors;
 import io.habanero.internal.Ids;
+import io.habanero.internal.Messages;
 import java.io.ByteArrayOutputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -48,10 +50,10 @@ public final class Warehouse {
 
   /**
    * Opens the warehouse of {@code settings} for {@code spark}, first putting the environment's S3A
-   * settings into the session (see {@link io.habanero.s3.S3aSettings}).
+   * settings into the session (see {@link io.habanero.internal.warehouse.S3aSettings}).
    */
   public static Warehouse open(org.apache.spark.sql.SparkSession spark, HabaneroSettings settings) {
-    io.habanero.s3.S3aSettings.apply(spark, settings);
+    io.habanero.internal.warehouse.S3aSettings.apply(spark, settings);
     return open(settings, spark.sessionState().newHadoopConf());
   }
 
@@ -78,19 +80,14 @@ public final class Warehouse {
       }
       return new Warehouse(root, fs);
     } catch (IOException e) {
-      if (Errors.isMissingBucket(e)) {
-        throw new io.habanero.errors.ResourceNotFoundException(
-            "The warehouse bucket of "
-                + raw
-                + " does not exist. Fix: create the bucket, or correct "
-                + HabaneroSettings.Key.WAREHOUSE.confKey()
-                + ".",
-            e);
+      if (ErrorClassifier.isMissingBucket(e)) {
+        throw Errors.warehouseBucketMissing(raw, HabaneroSettings.Key.WAREHOUSE.confKey(), e);
       }
       throw Errors.invalidSetting(
-          HabaneroSettings.Key.WAREHOUSE,
+          HabaneroSettings.Key.WAREHOUSE.confKey(),
+          HabaneroSettings.Key.WAREHOUSE.key(),
           raw,
-          "cannot be opened (" + Errors.oneLine(e.getMessage()) + ")",
+          "cannot be opened (" + Messages.oneLine(e.getMessage()) + ")",
           "use a writable local directory or an s3a://bucket/prefix you can write to");
     }
   }

@@ -1,7 +1,9 @@
 package io.habanero.internal.warehouse;
 
+import com.google.common.annotations.VisibleForTesting;
 import io.habanero.HabaneroSettings;
 import io.habanero.errors.ValidationException;
+import io.habanero.internal.Errors;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -69,6 +71,7 @@ public final class WriterSafety {
    * @param loadable whether a class can be loaded
    * @throws ValidationException naming the fixes when several writers would be unsafe
    */
+  @VisibleForTesting
   public static void check(
       String root,
       String scheme,
@@ -82,16 +85,7 @@ public final class WriterSafety {
     Optional<String> logStore = global.or(() -> forScheme);
     if (logStore.filter(DYNAMODB_LOG_STORE::equals).isPresent()) {
       if (!loadable.test(DYNAMODB_LOG_STORE)) {
-        throw new ValidationException(
-            key
-                + " names "
-                + DYNAMODB_LOG_STORE
-                + ", but that class is not on the classpath, so Delta could not commit to "
-                + root
-                + ". Fix: add "
-                + ARTIFACT
-                + " (the same version as delta-spark) to every writer, e.g. with --packages, or"
-                + " remove the setting.");
+        throw Errors.logStoreNotLoadable(key, DYNAMODB_LOG_STORE, root, ARTIFACT);
       }
       return;
     }
@@ -118,26 +112,14 @@ public final class WriterSafety {
         }
       }
     }
-    throw new ValidationException(
-        "The S3 warehouse "
-            + root
-            + " has no log store that is safe for several writers"
-            + why
-            + ": Delta's default S3 log store guarantees transactions only to one Spark driver, so"
-            + " two writers could lose a commit without an error. Nothing was recorded. Fix:"
-            + " configure Delta's multi-cluster log store in every writer ("
-            + schemeKey
-            + "="
-            + DYNAMODB_LOG_STORE
-            + " with "
-            + ARTIFACT
-            + " on the classpath and the same "
-            + DDB_PREFIX
-            + "tableName and "
-            + DDB_PREFIX
-            + "region everywhere), or, if this Spark driver is the only writer, acknowledge it with "
-            + HabaneroSettings.Key.S3_SINGLE_WRITER.confKey()
-            + "=true.");
+    throw Errors.noSafeLogStore(
+        root,
+        why.toString(),
+        schemeKey,
+        DYNAMODB_LOG_STORE,
+        ARTIFACT,
+        DDB_PREFIX,
+        HabaneroSettings.Key.S3_SINGLE_WRITER.confKey());
   }
 
   /** A Delta log store key as Delta reads it: with or without the {@code spark.} prefix. */

@@ -1,4 +1,4 @@
-package io.habanero.internal.warehouse;
+package io.habanero.internal.ingest;
 
 import io.habanero.HabaneroSettings;
 import io.habanero.errors.AccessDeniedException;
@@ -6,7 +6,7 @@ import io.habanero.errors.HabaneroException;
 import io.habanero.errors.ValidationException;
 import io.habanero.internal.Errors;
 import io.habanero.internal.changeset.ChangesetRecord.SourceFile;
-import io.habanero.internal.ingest.SourceSnapshot;
+import io.habanero.internal.warehouse.Warehouse;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -57,7 +57,6 @@ public final class SourcePaths {
   private static final Pattern ENCODED_SYNTAX = Pattern.compile("(?i)%(2e|2f|5c|25)");
   private static final Pattern SCHEME = Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]*):");
   private static final Pattern BUCKET = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
-  private static final String FIELD = "sourceParams.s3SourcePath";
   private static final String OUTSIDE =
       "is outside the environment's allowed roots (the warehouse and "
           + HabaneroSettings.Key.ALLOWED_SOURCE_PREFIXES.confKey()
@@ -164,7 +163,8 @@ public final class SourcePaths {
         root = parse(prefix, true, null);
       } catch (Refusal r) {
         throw Errors.invalidSetting(
-            HabaneroSettings.Key.ALLOWED_SOURCE_PREFIXES,
+            HabaneroSettings.Key.ALLOWED_SOURCE_PREFIXES.confKey(),
+            HabaneroSettings.Key.ALLOWED_SOURCE_PREFIXES.key(),
             prefix,
             "has an entry that " + r.problem,
             r.fix + ", in every comma-separated entry");
@@ -574,13 +574,11 @@ public final class SourcePaths {
   }
 
   private static ValidationException invalid(String path, String problem, String fix) {
-    return new ValidationException(
-        FIELD + " '" + clip(path) + "' " + problem + ". Fix: " + fix + ".");
+    return Errors.sourcePathInvalid(path, problem, fix);
   }
 
   private static AccessDeniedException denied(String path, String problem, String fix) {
-    return new AccessDeniedException(
-        FIELD + " '" + clip(path) + "' " + problem + ". Fix: " + fix + ".");
+    return Errors.sourcePathDenied(path, problem, fix);
   }
 
   private static String clip(String s) {

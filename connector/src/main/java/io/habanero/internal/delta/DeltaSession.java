@@ -1,6 +1,7 @@
-package io.habanero.internal;
+package io.habanero.internal.delta;
 
 import io.habanero.errors.ValidationException;
+import io.habanero.internal.Errors;
 import java.util.function.Supplier;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
@@ -114,7 +115,7 @@ public final class DeltaSession {
    */
   public static void requireExtension(SparkSession spark, String operation, String why) {
     if (!hasExtension(spark)) {
-      throw Errors.deltaExtensionRequired(operation, why, null);
+      throw extensionRequired(operation, why, null);
     }
   }
 
@@ -127,7 +128,7 @@ public final class DeltaSession {
     if (hasExtension(spark) || DeletionVectorUtils$.MODULE$.isTableDVFree(snapshot)) {
       return;
     }
-    throw Errors.deltaExtensionRequired(
+    throw extensionRequired(
         "Reading dataset '" + datasetId + "' at version " + snapshot.version(),
         "that version has deletion vectors (rows deleted by a DELETE, UPDATE or MERGE run on its"
             + " Delta table), and only Delta's extension filters the deleted rows out of a read;"
@@ -142,12 +143,18 @@ public final class DeltaSession {
   public static Throwable explain(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause()) {
       if (c instanceof DeltaAnalysisException d && CHECK_ERROR.equals(d.getErrorClass())) {
-        return Errors.deltaExtensionRequired(
+        return extensionRequired(
             "This Delta operation",
             "Delta refused to run it on this session (" + CHECK_ERROR + ")",
             t);
       }
     }
     return t;
+  }
+
+  private static ValidationException extensionRequired(
+      String operation, String why, Throwable cause) {
+    return Errors.deltaExtensionRequired(
+        operation, why, EXTENSIONS_KEY, EXTENSION, CATALOG_KEY, CATALOG, cause);
   }
 }

@@ -1,6 +1,8 @@
-package io.habanero.s3;
+package io.habanero.internal.warehouse;
 
+import com.google.common.annotations.VisibleForTesting;
 import io.habanero.HabaneroSettings;
+import io.habanero.s3.HabaneroCredentialsProvider;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
@@ -24,6 +26,7 @@ public final class S3aSettings {
   private S3aSettings() {}
 
   /** The S3A keys for {@code settings}. */
+  @VisibleForTesting
   public static Map<String, String> of(HabaneroSettings settings) {
     Map<String, String> conf = new LinkedHashMap<>();
     boolean s3 =

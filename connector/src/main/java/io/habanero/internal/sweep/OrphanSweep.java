@@ -1,9 +1,12 @@
-package io.habanero.internal.warehouse;
+package io.habanero.internal.sweep;
 
 import io.habanero.internal.Errors;
 import io.habanero.internal.Ids;
+import io.habanero.internal.Messages;
 import io.habanero.internal.changeset.ChangesetLog;
 import io.habanero.internal.changeset.ChangesetRecord;
+import io.habanero.internal.delta.DeltaFiles;
+import io.habanero.internal.warehouse.Warehouse;
 import io.habanero.model.IngestionStatus;
 import io.habanero.model.SweepResult;
 import java.io.FileNotFoundException;
@@ -205,7 +208,7 @@ public final class OrphanSweep {
               : DeltaFiles.referenced(spark, fs, table);
     } catch (Exception e) {
       // Also Spark's checked SparkExceptions, which Scala code throws undeclared.
-      o.errors.add("skipped, nothing removed: " + Errors.oneLine(e.getMessage()));
+      o.errors.add("skipped, nothing removed: " + Messages.oneLine(e.getMessage()));
       return report(o);
     }
 
@@ -262,7 +265,7 @@ public final class OrphanSweep {
       try {
         newestAndBytes = newestAndBytes(fs, q);
       } catch (IOException e) {
-        o.errors.add("cannot list " + q.getPath() + ": " + Errors.oneLine(e.getMessage()));
+        o.errors.add("cannot list " + q.getPath() + ": " + Messages.oneLine(e.getMessage()));
         continue;
       }
       if (newestAndBytes[0] >= now - windowMillis) {
@@ -308,7 +311,7 @@ public final class OrphanSweep {
           return false; // gone meanwhile (another sweep)
         }
       } catch (IOException | RuntimeException e) {
-        o.errors.add("cannot remove " + path + ": " + Errors.oneLine(e.getMessage()));
+        o.errors.add("cannot remove " + path + ": " + Messages.oneLine(e.getMessage()));
         return false;
       }
     }

@@ -1,17 +1,12 @@
-package io.habanero.internal.ingest;
+package io.habanero.internal.delta;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.habanero.internal.DeltaSession;
 import io.habanero.internal.Errors;
 import io.habanero.internal.Json;
-import io.habanero.internal.warehouse.DeltaFiles;
+import io.habanero.internal.Lineage;
 import io.habanero.model.ChangeType;
-import java.io.BufferedReader;
 import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +28,10 @@ import org.apache.spark.sql.delta.actions.Action;
 import org.apache.spark.sql.delta.actions.AddFile;
 import org.apache.spark.sql.delta.actions.SetTransaction;
 import org.apache.spark.sql.delta.commands.WriteIntoDelta;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.MapType;
+import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import scala.Option;
 import scala.collection.JavaConverters;
@@ -91,7 +90,7 @@ public final class DeltaCommit {
    * @param mergeSchema whether columns the table lacks are added to its schema, in the same commit
    *     (Delta's own schema merge; the caller has checked that they are only new columns)
    */
-  public Seq<Action> writeFiles(
+  public Written writeFiles(
       Dataset<Row> data,
       ChangeType type,
       String changesetId,
@@ -108,13 +107,12 @@ public final class DeltaCommit {
         mode = SaveMode.Overwrite;
         opts.put(
             "replaceWhere",
-            String.format(
-                "%s IN ('%s', '%s')", SchemaRules.LINEAGE_COLUMN, updatesChangesetId, changesetId));
+            String.format("%s IN ('%s', '%s')", Lineage.COLUMN, updatesChangesetId, changesetId));
       }
     }
     options = new DeltaOptions(scalaMap(opts), spark.sessionState().conf());
     Map<String, String> tableProperties = new TreeMap<>();
-    List<String> needMapping = SchemaRules.namesNeedingColumnMapping(data.schema());
+    List<String> needMapping = namesNeedingColumnMapping(data.schema());
     if (!needMapping.isEmpty()) {
       if (readVersion() < 0) {
         // Names such as "Current Price" are kept as the source gives them: Delta stores them
@@ -136,7 +134,49 @@ public final class DeltaCommit {
             data,
             Option.empty(),
             Option.empty());
-    return write.write(txn, spark, Option.empty(), false);
+    return new Written(write.write(txn, spark, Option.empty(), false));
+  }
+
+  /**
+   * The actions that {@link #writeFiles} returned, not yet committed: the data files it wrote (and
+   * the metadata change of a new table or a schema merge).
+   */
+  public static final class Written {
+    private final Seq<Action> actions;
+
+    private Written(Seq<Action> actions) {
+      this.actions = actions;
+    }
+  }
+
+  /** Characters Delta cannot store in a column name unless the table uses column mapping. */
+  private static final String NAME_CHARS_NEEDING_MAPPING = " ,;{}()\n\t=";
+
+  /** The (dotted) names of columns, nested ones included, that only column mapping can store. */
+  static List<String> namesNeedingColumnMapping(StructType schema) {
+    List<String> out = new ArrayList<>();
+    collectNamesNeedingMapping(schema, "", out);
+    return out;
+  }
+
+  private static void collectNamesNeedingMapping(DataType type, String prefix, List<String> out) {
+    if (type instanceof StructType st) {
+      for (StructField f : st.fields()) {
+        String name = prefix + f.name();
+        for (char c : NAME_CHARS_NEEDING_MAPPING.toCharArray()) {
+          if (f.name().indexOf(c) >= 0) {
+            out.add(name);
+            break;
+          }
+        }
+        collectNamesNeedingMapping(f.dataType(), name + ".", out);
+      }
+    } else if (type instanceof ArrayType at) {
+      collectNamesNeedingMapping(at.elementType(), prefix, out);
+    } else if (type instanceof MapType mt) {
+      collectNamesNeedingMapping(mt.keyType(), prefix, out);
+      collectNamesNeedingMapping(mt.valueType(), prefix, out);
+    }
   }
 
   private boolean usesColumnMapping() {
@@ -151,8 +191,8 @@ public final class DeltaCommit {
    * Whether the actions add no rows: no file, or only files whose statistics count none. A file
    * without a row count (statistics switched off) counts as rows, so nothing is refused on a guess.
    */
-  public static boolean addsNoRows(Seq<Action> actions) {
-    for (Action a : JavaConverters.seqAsJavaList(actions)) {
+  public static boolean addsNoRows(Written written) {
+    for (Action a : JavaConverters.seqAsJavaList(written.actions)) {
       if (a instanceof AddFile add) {
         Option<Object> n = add.numLogicalRecords();
         if (!n.isDefined() || (Long) n.get() > 0) {
@@ -172,13 +212,13 @@ public final class DeltaCommit {
    * @return the committed version
    * @throws IllegalStateException when the table already holds this changeset's transaction
    */
-  public long commit(Seq<Action> actions, String userMetadata, String changesetId) {
+  public long commit(Written written, String userMetadata, String changesetId) {
     String appId = transactionId(changesetId);
     if (txn.txnVersion(appId) >= 0) {
       throw new IllegalStateException(
           "changeset " + changesetId + " is already committed to " + log.dataPath());
     }
-    List<Action> all = new ArrayList<>(JavaConverters.seqAsJavaList(actions));
+    List<Action> all = new ArrayList<>(JavaConverters.seqAsJavaList(written.actions));
     all.add(new SetTransaction(appId, 0L, Option.apply(System.currentTimeMillis())));
     return txn.commit(
         JavaConverters.asScalaBuffer(all).toSeq(),
@@ -233,18 +273,18 @@ public final class DeltaCommit {
 
   /** The commit's timestamp: the commit file's modification time, as Delta itself uses. */
   public long commitTimestamp(long version) {
-    try {
-      Path file = new Path(log.logPath(), String.format("%020d.json", version));
-      return file.getFileSystem(log.newDeltaHadoopConf()).getFileStatus(file).getModificationTime();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return DeltaLogFiles.commitTime(log.newDeltaHadoopConf(), log.dataPath(), version)
+        .orElseThrow(
+            () ->
+                new UncheckedIOException(
+                    new FileNotFoundException(
+                        DeltaLogFiles.commitPath(log.dataPath(), version) + " does not exist")));
   }
 
   /** Rows in the files this changeset added. */
-  public static long rowsAdded(Seq<Action> actions) {
+  public static long rowsAdded(Written written) {
     long rows = 0;
-    for (Action a : JavaConverters.seqAsJavaList(actions)) {
+    for (Action a : JavaConverters.seqAsJavaList(written.actions)) {
       if (a instanceof AddFile add) {
         Option<Object> n = add.numLogicalRecords();
         if (n.isDefined()) {
@@ -260,7 +300,7 @@ public final class DeltaCommit {
    * a certain failure: nothing of this transaction was committed.
    *
    * <ol>
-   *   <li>Every AddFile of {@code actions} (null when the write itself failed), with its checksum.
+   *   <li>Every AddFile of {@code written} (null when the write itself failed), with its checksum.
    *   <li>Delta's empty file: the first task of a write job creates a file even when it has no rows
    *       (Spark keeps the schema that way), and Delta then drops its AddFile ({@code
    *       TransactionalWrite.writeFiles} keeps only AddFiles with rows), so the file is on disk but
@@ -287,9 +327,9 @@ public final class DeltaCommit {
    * files are incomplete when listed (their footer does not read) or appear later, and are left to
    * the sweep, as is everything when another changeset runs.
    */
-  public void discard(Seq<Action> actions, java.util.function.BooleanSupplier othersMayBeWriting) {
-    if (actions != null) {
-      for (Action a : JavaConverters.seqAsJavaList(actions)) {
+  public void discard(Written written, java.util.function.BooleanSupplier othersMayBeWriting) {
+    if (written != null) {
+      for (Action a : JavaConverters.seqAsJavaList(written.actions)) {
         if (a instanceof AddFile add) {
           try {
             Path p = new Path(log.dataPath(), new Path(new java.net.URI(add.path())));
@@ -301,7 +341,7 @@ public final class DeltaCommit {
       }
     }
     try {
-      discardUnlisted(actions == null, othersMayBeWriting);
+      discardUnlisted(written == null, othersMayBeWriting);
     } catch (IOException | RuntimeException e) {
       // Left to the sweep.
     }
@@ -378,56 +418,29 @@ public final class DeltaCommit {
   }
 
   /**
-   * Reads the commit files after {@code afterVersion}, oldest first, until {@code stop} says so.
+   * The changesets named in the commit files after {@code afterVersion}, oldest first, until {@code
+   * stop} says so. A commit without commitInfo names none; one whose commitInfo has no userMetadata
+   * names "(not Habanero)".
    */
   private static void scan(
       Configuration conf,
       Path tablePath,
       long afterVersion,
       java.util.function.Predicate<Commit> stop) {
-    Path logDir = new Path(tablePath, "_delta_log");
-    try {
-      FileSystem fs = logDir.getFileSystem(conf);
-      FileStatus[] files;
-      try {
-        files = fs.listStatus(logDir, p -> p.getName().matches("\\d{20}\\.json"));
-      } catch (FileNotFoundException e) {
-        return;
-      }
-      List<FileStatus> sorted = new ArrayList<>(List.of(files));
-      sorted.sort(java.util.Comparator.comparing(f -> f.getPath().getName()));
-      for (FileStatus f : sorted) {
-        long v = Long.parseLong(f.getPath().getName().substring(0, 20));
-        if (v <= afterVersion) {
-          continue;
-        }
-        try (BufferedReader r =
-            new BufferedReader(
-                new InputStreamReader(fs.open(f.getPath()), StandardCharsets.UTF_8))) {
-          for (String line = r.readLine(); line != null; line = r.readLine()) {
-            if (!line.contains("commitInfo")) {
-              continue;
-            }
-            JsonNode meta = Json.MAPPER.readTree(line).path("commitInfo").path("userMetadata");
-            JsonNode named =
-                meta.isTextual() ? Json.MAPPER.readTree(meta.asText()).path("habanero") : null;
-            Commit c =
-                new Commit(
-                    v,
-                    named == null ? "(not Habanero)" : named.path("changesetId").asText(),
-                    named == null ? "?" : named.path("changeType").asText(),
-                    named == null || !named.hasNonNull("updatesChangesetId")
-                        ? null
-                        : named.path("updatesChangesetId").asText());
-            if (stop.test(c)) {
-              return;
-            }
-          }
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot read the Delta log of " + tablePath, e);
+    DeltaLogFiles.scan(
+        conf,
+        tablePath,
+        afterVersion,
+        f -> f.commitInfo().isPresent() && stop.test(commit(f.version(), f.commitInfo().get())));
+  }
+
+  private static Commit commit(long version, DeltaLogFiles.CommitInfo info) {
+    if (info.userMetadata() == null) {
+      return new Commit(version, "(not Habanero)", "?", null);
     }
+    return info.habanero()
+        .map(h -> new Commit(version, h.changesetId(), h.changeType(), h.updatesChangesetId()))
+        .orElse(new Commit(version, "", "", null));
   }
 
   /** The commit metadata that names a changeset (and, for a MODIFY, the changeset it modifies). */

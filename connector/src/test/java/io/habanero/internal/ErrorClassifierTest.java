@@ -11,13 +11,16 @@ import java.io.IOException;
 import java.util.Map;
 import org.apache.spark.SparkThrowable;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.services.sts.model.StsException;
 
 /**
- * {@link Errors#oneLine} folds a foreign message whole, and {@link Errors#classify} tells the
- * request's and the data's faults (VALIDATION, RESOURCE_NOT_FOUND, ACCESS_DENIED) from Habanero's
- * own and the infrastructure's (INTERNAL_SERVICE_EXCEPTION, "retry"). No Spark session needed.
+ * {@link ErrorClassifier#classify} tells the request's and the data's faults (VALIDATION,
+ * RESOURCE_NOT_FOUND, ACCESS_DENIED) from Habanero's own and the infrastructure's
+ * (INTERNAL_SERVICE_EXCEPTION, "retry"). No Spark session needed.
  */
-class ErrorsTest {
+class ErrorClassifierTest {
   /** Delta's message for a session without its extension, line breaks and all (abridged). */
   private static final String DELTA_SESSION_MESSAGE =
       "[DELTA_CONFIGURE_SPARK_SESSION_WITH_EXTENSION_AND_CATALOG] This Delta operation requires"
@@ -56,38 +59,19 @@ class ErrorsTest {
   }
 
   @Test
-  void oneLineFoldsAMultiLineMessageWholeNeverCutAtTheFirstBreak() {
-    String folded = Errors.oneLine(DELTA_SESSION_MESSAGE);
-    assertThat(folded)
-        .doesNotContain("\n", "\r")
-        .contains("requires the SparkSession to be configured with the 'spark.sql.extensions'")
-        .contains("as shown below. SparkSession.builder() .config(\"spark.sql.extensions\"")
-        .endsWith("\"io.delta.sql.DeltaSparkSessionExtension\")");
-    assertThat(Errors.oneLine("a\r\n\tb  c\n")).isEqualTo("a b c");
-    assertThat(Errors.oneLine(null)).isEmpty();
-  }
-
-  @Test
-  void oneLineClipsLongTextWithAnEllipsis() {
-    String folded = Errors.oneLine("word ".repeat(500));
-    assertThat(folded).hasSize(600).endsWith("...").startsWith("word word");
-    assertThat(Errors.oneLine("short")).isEqualTo("short");
-  }
-
-  @Test
   void aMultiLineForeignCauseKeepsItsSecondLine() {
     HabaneroException notFound =
-        Errors.classify(
+        ErrorClassifier.classify(
             new RuntimeException(
                 "job failed", new FileNotFoundException("File s3a://b/a.csv\ndoes not exist")));
     assertThat(notFound.getMessage()).contains("File s3a://b/a.csv does not exist");
 
     HabaneroException internal =
-        Errors.classify(new IllegalStateException("first line\nsecond line"));
+        ErrorClassifier.classify(new IllegalStateException("first line\nsecond line"));
     assertThat(internal.getMessage()).contains("first line second line").doesNotContain("\n");
 
     HabaneroException delta =
-        Errors.classify(
+        ErrorClassifier.classify(
             new SparkError(
                 "DELTA_CONFIGURE_SPARK_SESSION_WITH_EXTENSION_AND_CATALOG", DELTA_SESSION_MESSAGE));
     assertThat(delta.category()).isEqualTo(ErrorCategory.VALIDATION);
@@ -100,14 +84,15 @@ class ErrorsTest {
   @Test
   void aFileNotFoundExceptionIsResourceNotFound() {
     HabaneroException e =
-        Errors.classify(new IOException("read failed", new FileNotFoundException("gone.csv")));
+        ErrorClassifier.classify(
+            new IOException("read failed", new FileNotFoundException("gone.csv")));
     assertThat(e.category()).isEqualTo(ErrorCategory.RESOURCE_NOT_FOUND);
     assertThat(e.getMessage()).contains("gone.csv", "Fix:");
   }
 
   @Test
   void anUnknownRuntimeExceptionIsInternalWithRetry() {
-    HabaneroException e = Errors.classify(new NullPointerException("oops"));
+    HabaneroException e = ErrorClassifier.classify(new NullPointerException("oops"));
     assertThat(e.category()).isEqualTo(ErrorCategory.INTERNAL_SERVICE_EXCEPTION);
     assertThat(e.getMessage()).contains("NullPointerException: oops", "Fix: retry");
   }
@@ -115,7 +100,7 @@ class ErrorsTest {
   @Test
   void sparkErrorClassesOfTheDataAreValidationNamingTheSourceAndAFix() {
     HabaneroException cast =
-        Errors.classify(
+        ErrorClassifier.classify(
             new RuntimeException(
                 "Job aborted",
                 new SparkError(
@@ -143,13 +128,13 @@ class ErrorsTest {
           "DELTA_FAILED_TO_MERGE_FIELDS",
           "DELTA_COMPLEX_TYPE_COLUMN_CONTAINS_NULL_TYPE"
         }) {
-      assertThat(Errors.classify(new SparkError(dataFault, "bad")).category())
+      assertThat(ErrorClassifier.classify(new SparkError(dataFault, "bad")).category())
           .as(dataFault)
           .isEqualTo(ErrorCategory.VALIDATION);
     }
     // A file the error names is named in the message.
     assertThat(
-            Errors.classify(
+            ErrorClassifier.classify(
                     new SparkError(
                         "_LEGACY_ERROR_TEMP_2063",
                         "Parquet column cannot be converted",
@@ -164,7 +149,7 @@ class ErrorsTest {
   void theErrorClassDecidesBeforeTheTextOfAValue() {
     // A refused value that reads like an HTTP status is still the data's fault.
     HabaneroException e =
-        Errors.classify(
+        ErrorClassifier.classify(
             new SparkError(
                 "CAST_INVALID_INPUT", "The value '403 Forbidden' cannot be cast to \"INT\""));
     assertThat(e.category()).isEqualTo(ErrorCategory.VALIDATION);
@@ -173,7 +158,7 @@ class ErrorsTest {
   @Test
   void errorClassesThatOnlyWrapAFailureAreClassifiedByTheirCause() {
     HabaneroException storage =
-        Errors.classify(
+        ErrorClassifier.classify(
             new SparkError(
                 "TASK_WRITE_FAILED",
                 "Task failed while writing rows",
@@ -182,7 +167,7 @@ class ErrorsTest {
     assertThat(storage.category()).isEqualTo(ErrorCategory.INTERNAL_SERVICE_EXCEPTION);
     assertThat(storage.getMessage()).contains("Fix: retry");
     HabaneroException denied =
-        Errors.classify(
+        ErrorClassifier.classify(
             new SparkError(
                 "CANNOT_READ_FILE_FOOTER",
                 "Could not read footer for file: s3a://b/p.parquet",
@@ -194,7 +179,7 @@ class ErrorsTest {
   @Test
   void aFileThatDoesNotDecompressIsValidationNamingTheFile() {
     HabaneroException e =
-        Errors.classify(
+        ErrorClassifier.classify(
             new RuntimeException(
                 "Job aborted",
                 new SparkError(
@@ -211,7 +196,8 @@ class ErrorsTest {
   @Test
   void aLongDataFaultIsClippedSoTheFixIsNeverCut() {
     HabaneroException e =
-        Errors.classify(new SparkError("CAST_INVALID_INPUT", "x".repeat(5000)), "The DataFrame");
+        ErrorClassifier.classify(
+            new SparkError("CAST_INVALID_INPUT", "x".repeat(5000)), "The DataFrame");
     assertThat(e.getMessage())
         .hasSizeLessThanOrEqualTo(ChangesetErrorInfo.MAX_MESSAGE_LENGTH)
         .contains("...")
@@ -221,6 +207,50 @@ class ErrorsTest {
   @Test
   void aHabaneroExceptionInTheChainIsKept() {
     ValidationException v = Errors.missing("datasetId", "give one");
-    assertThat(Errors.classify(new RuntimeException("wrapped", v))).isSameAs(v);
+    assertThat(ErrorClassifier.classify(new RuntimeException("wrapped", v))).isSameAs(v);
+  }
+
+  @Test
+  void stsRefusalsMapByStatusAndCodeAndNoAnswerIsUnreachable() {
+    String role = "arn:aws:iam::123456789012:role/r";
+    assertThat(ErrorClassifier.classifySts(sts(403, "AccessDenied"), role, "k").category())
+        .isEqualTo(ErrorCategory.ACCESS_DENIED);
+    HabaneroException throttled = ErrorClassifier.classifySts(sts(429, "Throttling"), role, "k");
+    assertThat(throttled.category()).isEqualTo(ErrorCategory.THROTTLING);
+    assertThat(throttled.getMessage())
+        .isEqualTo(
+            "STS AssumeRole of " + role + " failed with Throttling (HTTP 429). Fix: retry later.");
+    HabaneroException refused = ErrorClassifier.classifySts(sts(400, "ValidationError"), role, "k");
+    assertThat(refused.category()).isEqualTo(ErrorCategory.VALIDATION);
+    assertThat(refused.getMessage()).contains("(HTTP 400)", "Fix: check the role ARN");
+    assertThat(ErrorClassifier.classifySts(sts(500, "InternalFailure"), role, "k").category())
+        .isEqualTo(ErrorCategory.INTERNAL_SERVICE_EXCEPTION);
+    HabaneroException unreachable =
+        ErrorClassifier.classifySts(
+            SdkClientException.create("connect timed out"), role, "spark.habanero.sts.endpoint");
+    assertThat(unreachable.category()).isEqualTo(ErrorCategory.INTERNAL_SERVICE_EXCEPTION);
+    assertThat(unreachable.getMessage())
+        .isEqualTo(
+            "STS could not be reached for role "
+                + role
+                + ": SdkClientException. Fix: check spark.habanero.sts.endpoint and the network.");
+  }
+
+  private static StsException sts(int status, String code) {
+    return (StsException)
+        StsException.builder()
+            .statusCode(status)
+            .awsErrorDetails(AwsErrorDetails.builder().errorCode(code).build())
+            .message(code)
+            .build();
+  }
+
+  @Test
+  void aMissingBucketIsToldFromOtherStorageFailures() {
+    assertThat(
+            ErrorClassifier.isMissingBucket(
+                new IOException("wrap", new IOException("NoSuchBucket: b"))))
+        .isTrue();
+    assertThat(ErrorClassifier.isMissingBucket(new IOException("Connection reset"))).isFalse();
   }
 }

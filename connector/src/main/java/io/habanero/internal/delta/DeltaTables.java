@@ -1,7 +1,5 @@
 package io.habanero.internal.delta;
 
-import io.habanero.internal.DeltaSession;
-import io.habanero.internal.ingest.DeltaCommit;
 import java.util.Map;
 import java.util.function.Function;
 import org.apache.hadoop.fs.Path;
@@ -9,14 +7,9 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.delta.catalog.DeltaTableV2;
 import org.apache.spark.sql.execution.datasources.HadoopFsRelation;
 
-/**
- * Reads of a dataset's Delta table through Delta's own relation, built as {@code format("delta")}
- * builds it, on any session: the relation is Delta's {@code HadoopFsRelation} over its file index,
- * so Spark plans Delta's native Parquet scan with column pruning, filter pushdown and data
- * skipping.
- */
-public final class DeltaReads {
-  private DeltaReads() {}
+/** Reads of a dataset's Delta table, on any session (see {@link DeltaSession}). */
+public final class DeltaTables {
+  private DeltaTables() {}
 
   /**
    * Delta's relation for the table at {@code table}, as of {@code timeTravelKey} ({@code
@@ -56,7 +49,10 @@ public final class DeltaReads {
     return delta;
   }
 
-  /** The table's latest committed version (-1 for none), from Delta's cached log. */
+  /**
+   * The table's latest version, read from its log on any session; -1 when it has none yet. Delta
+   * caches the log, so this costs one listing of {@code _delta_log}.
+   */
   public static long latestVersion(SparkSession spark, Path table) {
     return DeltaSession.forTable(spark, table)
         .update(false, scala.Option.empty(), scala.Option.empty())

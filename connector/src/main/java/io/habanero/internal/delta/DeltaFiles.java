@@ -1,16 +1,10 @@
-package io.habanero.internal.warehouse;
+package io.habanero.internal.delta;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.habanero.internal.DeltaSession;
-import io.habanero.internal.Errors;
-import io.habanero.internal.Json;
-import java.io.BufferedReader;
+import io.habanero.internal.Messages;
 import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -34,12 +28,10 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * The data files of a dataset's Delta table: those on disk, and those that any version of its log
- * references. Shared by the sweep ({@link OrphanSweep}) and by a failed attempt's own cleanup.
+ * references. Shared by the sweep ({@code OrphanSweep}) and by a failed attempt's own cleanup
+ * ({@link DeltaCommit#discard}).
  */
 public final class DeltaFiles {
-  /** Delta's commit files. */
-  private static final Pattern COMMIT = Pattern.compile("\\d{20}\\.json");
-
   /** Classic, multi-part and V2 checkpoints. */
   private static final Pattern CHECKPOINT =
       Pattern.compile("\\d{20}\\.checkpoint(\\.[^/]+)?\\.(parquet|json)");
@@ -138,7 +130,7 @@ public final class DeltaFiles {
               json.add(c.getPath());
             }
           }
-        } else if (s.isFile() && COMMIT.matcher(name).matches()) {
+        } else if (s.isFile() && DeltaLogFiles.COMMIT.matcher(name).matches()) {
           json.add(s.getPath());
         } else if (s.isFile() && CHECKPOINT.matcher(name).matches()) {
           (name.endsWith(".parquet") ? parquet : json).add(s.getPath());
@@ -146,7 +138,7 @@ public final class DeltaFiles {
       }
     } catch (IOException e) {
       throw new UnreadableLogException(
-          "cannot list " + logDir + " (" + Errors.oneLine(e.getMessage()) + ")", e);
+          "cannot list " + logDir + " (" + Messages.oneLine(e.getMessage()) + ")", e);
     }
     Set<Path> out = new HashSet<>();
     for (Path p : json) {
@@ -187,29 +179,20 @@ public final class DeltaFiles {
     } catch (Exception e) {
       // Spark's job failures are checked SparkExceptions, thrown through Scala undeclared.
       throw new UnreadableLogException(
-          "cannot read the Delta log of " + table + " (" + Errors.oneLine(e.getMessage()) + ")", e);
+          "cannot read the Delta log of " + table + " (" + Messages.oneLine(e.getMessage()) + ")",
+          e);
     }
     return out;
   }
 
   private static void readJson(FileSystem fs, Path table, Path file, Set<Path> out) {
-    try (BufferedReader r =
-        new BufferedReader(new InputStreamReader(fs.open(file), StandardCharsets.UTF_8))) {
-      for (String line = r.readLine(); line != null; line = r.readLine()) {
-        if (line.isBlank()) {
-          continue;
-        }
-        JsonNode node = Json.MAPPER.readTree(line);
-        for (String action : FILE_ACTIONS) {
-          JsonNode path = node.path(action).path("path");
-          if (path.isTextual()) {
-            out.add(resolve(fs, table, path.asText()));
-          }
-        }
+    try {
+      for (String raw : DeltaLogFiles.read(fs, file).paths()) {
+        out.add(resolve(fs, table, raw));
       }
     } catch (IOException | RuntimeException e) {
       throw new UnreadableLogException(
-          "cannot read " + file + " (" + Errors.oneLine(e.getMessage()) + ")", e);
+          "cannot read " + file + " (" + Messages.oneLine(e.getMessage()) + ")", e);
     }
   }
 
