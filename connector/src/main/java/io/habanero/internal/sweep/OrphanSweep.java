@@ -188,10 +188,16 @@ public final class OrphanSweep {
       files = DeltaFiles.onDisk(fs, table);
       quarantines = listOrFail(quarantineRoot(datasetId));
       temporaries = new ArrayList<>();
-      for (Path dir :
-          List.of(
-              warehouse.recordDir(datasetId),
-              new Path(warehouse.recordDir(datasetId), "_tokens"))) {
+      // The records' directory and its own ones (tokens, the changeset index), where an atomic
+      // publish stages its temporary file.
+      List<Path> recordDirs = new ArrayList<>();
+      recordDirs.add(warehouse.recordDir(datasetId));
+      for (FileStatus s : listOrFail(warehouse.recordDir(datasetId))) {
+        if (s.isDirectory() && s.getPath().getName().startsWith("_")) {
+          recordDirs.add(s.getPath());
+        }
+      }
+      for (Path dir : recordDirs) {
         for (FileStatus s : listOrFail(dir)) {
           String n = s.getPath().getName();
           if (s.isFile() && n.startsWith(".") && n.endsWith(".tmp")) {

@@ -832,7 +832,8 @@ public final class Chaos {
     }
     try (Stream<Path> s = Files.list(recordDir)) {
       return s.map(p -> p.getFileName().toString())
-          .filter(n -> n.endsWith(".json") && !n.startsWith("."))
+          // Records only: not the index's files (_store.json, _latest.json) nor temporaries.
+          .filter(n -> n.endsWith(".json") && !n.startsWith(".") && !n.startsWith("_"))
           .map(n -> n.substring(0, n.length() - 5))
           .collect(Collectors.toCollection(java.util.HashSet::new));
     } catch (IOException e) {
