@@ -32,7 +32,9 @@ import javax.imageio.ImageIO;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -41,6 +43,9 @@ import org.junit.jupiter.api.Test;
  * runs top to bottom through {@code scripts/notebooks run} (Jupyter's nbconvert), which fails on
  * any cell error. The executed notebooks' outputs are then checked, and the data the notebooks
  * wrote is read back here to check that the outputs tell the truth.
+ *
+ * <p>Needs Jupyter ({@code sudo scripts/notebooks setup}); without it every test here is skipped
+ * with a message that says so, or fails under {@code HABANERO_REQUIRE_JUPYTER=1} (CI).
  */
 class NotebooksIT {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -52,9 +57,22 @@ class NotebooksIT {
 
   static SparkSession spark;
 
+  /** What installs Jupyter, nbconvert and the charts' fonts (Debian packages; needs root). */
+  static final String SETUP_COMMAND = "sudo scripts/notebooks setup";
+
+  /** Set (to 1) by .ci/run: a missing Jupyter fails these tests instead of skipping them. */
+  static final String REQUIRE_JUPYTER = "HABANERO_REQUIRE_JUPYTER";
+
+  /** Why the tests are skipped (Jupyter is missing), or null when they run. */
+  static String skipped;
+
   @BeforeAll
   static void installKernel() throws Exception {
     Notebook.emptyDirectory(IT_DIR);
+    skipped = jupyterMissing();
+    if (skipped != null) {
+      return;
+    }
     Run install =
         run(
             "install",
@@ -74,6 +92,43 @@ class NotebooksIT {
         .contains("io.habanero.notebook.HabaneroKernel", "{connection_file}")
         .contains("--add-opens=java.base/sun.nio.ch=ALL-UNNAMED");
     assertThat(spec.path("language").asText()).isEqualTo("java");
+  }
+
+  /** Each test is skipped, and reported as skipped, when Jupyter is missing. */
+  @BeforeEach
+  void requireJupyter() {
+    Assumptions.assumeTrue(skipped == null, skipped);
+  }
+
+  /**
+   * Null when Jupyter is installed ({@code scripts/notebooks check}); otherwise the reason every
+   * test here is skipped, naming the command that installs it, which is also printed loudly. With
+   * {@value #REQUIRE_JUPYTER}=1 in the environment a missing Jupyter fails the tests instead. The
+   * kernel is only installed (into a private prefix under target/) when Jupyter is there.
+   */
+  static String jupyterMissing() throws IOException, InterruptedException {
+    Run check =
+        runCommand(
+            "check",
+            Map.of(),
+            Duration.ofMinutes(2),
+            List.of(ROOT.resolve("scripts/notebooks").toString(), "check"));
+    if (check.exit() == 0) {
+      return null;
+    }
+    String why = check.log().strip();
+    if ("1".equals(System.getenv(REQUIRE_JUPYTER))) {
+      fail(
+          "The notebook tests cannot run, and %s=1 forbids skipping them: %s",
+          REQUIRE_JUPYTER, why);
+    }
+    String message =
+        "NotebooksIT SKIPPED, the notebooks were NOT executed: "
+            + why.replaceFirst("^notebooks: ", "")
+            + (why.contains(SETUP_COMMAND) ? "" : " Install it with: " + SETUP_COMMAND);
+    String rule = "!".repeat(100);
+    System.err.println(rule + "\n" + message + "\n" + rule);
+    return message;
   }
 
   @AfterAll

@@ -222,8 +222,11 @@ public final class StandaloneCluster implements AutoCloseable {
   }
 
   /**
-   * Whether a jar is one of Habanero's own or one the jobs jar bundles for the cluster: Delta,
-   * spark-xml, picocli, the AWS SDK v2. Recognized by its Maven repository path.
+   * Whether a jar is one of Habanero's own or one the jobs jar bundles because a Spark 3.5 cluster
+   * lacks it (the shade plugin's allow-list in jobs/pom.xml): Delta, spark-xml with txw2 and
+   * xmlschema-core, picocli, the AWS SDK v2 with eventstream and reactive-streams. Recognized by
+   * its Maven repository path. Apache HttpClient stays: the jobs jar has its own copy, relocated,
+   * and the v1 SDK under S3A needs the cluster's.
    */
   static boolean bundledByJobsJar(Path jar) {
     String path = jar.toString().replace(File.separatorChar, '/');
@@ -231,8 +234,12 @@ public final class StandaloneCluster implements AutoCloseable {
         || Stream.of(
                 "/io/delta/",
                 "/com/databricks/",
+                "/org/glassfish/jaxb/txw2/",
+                "/org/apache/ws/xmlschema/",
                 "/info/picocli/",
                 "/software/amazon/awssdk/",
+                "/software/amazon/eventstream/",
+                "/org/reactivestreams/",
                 "/io/habanero/")
             .anyMatch(path::contains);
   }
