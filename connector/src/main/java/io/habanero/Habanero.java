@@ -9,6 +9,7 @@ import io.habanero.internal.warehouse.S3aSettings;
 import io.habanero.internal.warehouse.Warehouse;
 import io.habanero.internal.warehouse.WorkingLocations;
 import io.habanero.model.ChangeType;
+import io.habanero.model.Changeset;
 import io.habanero.model.ChangesetSummary;
 import io.habanero.model.CreateChangesetRequest;
 import io.habanero.model.CreateChangesetResponse;
@@ -28,6 +29,7 @@ import io.habanero.model.UpdateChangesetRequest;
 import io.habanero.model.UpdateChangesetResponse;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -165,6 +167,27 @@ public final class Habanero implements AutoCloseable {
    */
   public GetProgrammaticAccessCredentialsResponse getProgrammaticAccessCredentials(
       GetProgrammaticAccessCredentialsRequest request) {
+    long minutes = credentialsDuration(request);
+    String role =
+        settings
+            .roleArn()
+            .orElseThrow(
+                () ->
+                    Errors.noRole(
+                        settings.environmentId(), HabaneroSettings.Key.ROLE_ARN.confKey()));
+    return new GetProgrammaticAccessCredentialsResponse(
+        StsCredentials.assume(settings, role, minutes), minutes);
+  }
+
+  /**
+   * Checks a GetProgrammaticAccessCredentials request as {@link #getProgrammaticAccessCredentials}
+   * does, without issuing anything.
+   *
+   * @return the duration in minutes (60 when the request gives none)
+   * @throws io.habanero.errors.ValidationException if environmentId is missing or is not this
+   *     environment, or durationInMinutes is outside 60..720
+   */
+  public long credentialsDuration(GetProgrammaticAccessCredentialsRequest request) {
     String env = Ids.check("environmentId", request.environmentId());
     if (!env.equals(settings.environmentId())) {
       throw Errors.invalid(
@@ -176,13 +199,7 @@ public final class Habanero implements AutoCloseable {
               + " or configure "
               + HabaneroSettings.Key.ENVIRONMENT_ID.confKey());
     }
-    long minutes = Validation.checkDuration(request.durationInMinutes());
-    String role =
-        settings
-            .roleArn()
-            .orElseThrow(() -> Errors.noRole(env, HabaneroSettings.Key.ROLE_ARN.confKey()));
-    return new GetProgrammaticAccessCredentialsResponse(
-        StsCredentials.assume(settings, role, minutes), minutes);
+    return Validation.checkDuration(request.durationInMinutes());
   }
 
   /**
@@ -232,7 +249,21 @@ public final class Habanero implements AutoCloseable {
   /** As {@link #submitChangeset(CreateChangesetRequest)}, reporting progress. */
   public ChangesetHandle submitChangeset(
       CreateChangesetRequest request, ProgressListener listener) {
-    return handle(service.submit(request, listener));
+    return submitChangeset(request, listener, null);
+  }
+
+  /**
+   * As {@link #submitChangeset(CreateChangesetRequest, ProgressListener)}, running the ingestion on
+   * {@code executor}, such as a bounded pool: the changeset is recorded PENDING at once and stays
+   * PENDING (its lease kept alive) until the executor starts it. A retry of a known {@code
+   * clientToken} returns the earlier changeset and runs nothing. An executor that refuses the task
+   * does not lose it: it then runs on Habanero's own threads.
+   *
+   * @param executor where the ingestion runs; null means Habanero's own threads
+   */
+  public ChangesetHandle submitChangeset(
+      CreateChangesetRequest request, ProgressListener listener, Executor executor) {
+    return handle(service.submit(request, listener, executor));
   }
 
   private ChangesetHandle handle(Engine.Submitted s) {
@@ -296,6 +327,16 @@ public final class Habanero implements AutoCloseable {
   }
 
   /**
+   * The changeset in the seed's CreateChangeset response shape ({@code id}, {@code
+   * createTimestamp}, {@code changesetLabels}), as it is now.
+   *
+   * @throws io.habanero.errors.ResourceNotFoundException if the dataset or changeset is unknown
+   */
+  public Changeset describeChangeset(String datasetId, String changesetId) {
+    return service.describe(datasetId, changesetId);
+  }
+
+  /**
    * GetChangeset, in the later model's shape.
    *
    * @throws io.habanero.errors.ResourceNotFoundException if the dataset or changeset is unknown
@@ -328,6 +369,20 @@ public final class Habanero implements AutoCloseable {
   /** As {@link #updateChangeset(UpdateChangesetRequest)}, reporting progress. */
   public UpdateChangesetResponse updateChangeset(
       UpdateChangesetRequest request, ProgressListener listener) {
+    ChangesetHandle h = submitUpdateChangeset(request, listener, null);
+    h.await();
+    return new UpdateChangesetResponse(h.changesetId(), h.datasetId());
+  }
+
+  /**
+   * UpdateChangeset without waiting: validates and records the MODIFY changeset that replaces the
+   * rows of {@code changesetId}, and returns at once (see {@link #submitChangeset(
+   * CreateChangesetRequest, ProgressListener, Executor)} for {@code executor}).
+   *
+   * @throws io.habanero.errors.HabaneroException as for {@link #createChangeset}
+   */
+  public ChangesetHandle submitUpdateChangeset(
+      UpdateChangesetRequest request, ProgressListener listener, Executor executor) {
     Ids.check("changesetId", request.changesetId());
     CreateChangesetRequest create =
         CreateChangesetRequest.builder()
@@ -338,9 +393,7 @@ public final class Habanero implements AutoCloseable {
             .clientToken(request.clientToken())
             .updatesChangesetId(request.changesetId())
             .build();
-    ChangesetHandle h = submitChangeset(create, listener);
-    h.await();
-    return new UpdateChangesetResponse(h.changesetId(), h.datasetId());
+    return submitChangeset(create, listener, executor);
   }
 
   /**

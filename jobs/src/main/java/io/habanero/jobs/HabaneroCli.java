@@ -8,6 +8,7 @@ import io.habanero.errors.HabaneroException;
 import io.habanero.errors.ResourceNotFoundException;
 import io.habanero.errors.ThrottlingException;
 import io.habanero.errors.ValidationException;
+import io.habanero.jobs.rest.RestEndpoint;
 import io.habanero.model.ChangeType;
 import io.habanero.model.Changeset;
 import io.habanero.model.ChangesetErrorInfo;
@@ -90,7 +91,8 @@ import picocli.CommandLine.ParentCommand;
       HabaneroCli.ListChangesets.class,
       HabaneroCli.UpdateChangeset.class,
       HabaneroCli.ReadDataset.class,
-      HabaneroCli.Sweep.class
+      HabaneroCli.Sweep.class,
+      HabaneroCli.Serve.class
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
@@ -332,6 +334,10 @@ public final class HabaneroCli implements Callable<Integer> {
 
   PrintStream out() {
     return out;
+  }
+
+  PrintStream err() {
+    return err;
   }
 
   /**
@@ -669,6 +675,103 @@ public final class HabaneroCli implements Callable<Integer> {
       // A dataset that was skipped (its Delta log unreadable) was reported on stderr, and its
       // "error" member says why; the sweep of the others stands, so the exit code is 0.
       cli.out().println(ResponseJson.sweep(r));
+      return OK;
+    }
+  }
+
+  @Command(
+      name = "serve",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Serves the FinSpace Data REST API (boto3 finspace-data, the AWS SDK for Java"
+            + " finspacedata) on this warehouse, until SIGTERM.",
+        "Needs the operator's key pair in HABANERO_ACCESS_KEY_ID and HABANERO_SECRET_ACCESS_KEY;"
+            + " every request must be signed (AWS Signature Version 4, service finspace-api)."
+            + " When ready it prints one line to stdout, {\"endpoint\": \"http://H:P\"}; logs go"
+            + " to stderr."
+      })
+  static final class Serve implements Callable<Integer> {
+    @ParentCommand HabaneroCli cli;
+
+    @Option(
+        names = "--host",
+        paramLabel = "H",
+        defaultValue = "127.0.0.1",
+        description = "Address to listen on (default: ${DEFAULT-VALUE}, loopback only).")
+    String host;
+
+    @Option(
+        names = "--port",
+        paramLabel = "P",
+        defaultValue = "9090",
+        description = "Port (default: ${DEFAULT-VALUE}; 0 picks a free port).")
+    int port;
+
+    @Option(
+        names = "--max-running",
+        paramLabel = "N",
+        defaultValue = "2",
+        description = "Changesets that ingest at once (default: ${DEFAULT-VALUE}).")
+    int maxRunning;
+
+    @Option(
+        names = "--max-queued",
+        paramLabel = "N",
+        defaultValue = "64",
+        description =
+            "Accepted changesets that may wait (PENDING) beyond those; more are refused with"
+                + " ThrottlingException (default: ${DEFAULT-VALUE}).")
+    int maxQueued;
+
+    @Option(
+        names = "--grace-seconds",
+        paramLabel = "S",
+        defaultValue = "60",
+        description =
+            "On SIGTERM, how long running changesets get to end (default: ${DEFAULT-VALUE}).")
+    int graceSeconds;
+
+    @Override
+    public Integer call() throws Exception {
+      String key = System.getenv(RestEndpoint.Config.ACCESS_KEY_ENV);
+      String secret = System.getenv(RestEndpoint.Config.SECRET_KEY_ENV);
+      if (key == null || key.isBlank() || secret == null || secret.isBlank()) {
+        cli.err()
+            .println(
+                "habanero: usage: serve needs the operator's key pair: set "
+                    + RestEndpoint.Config.ACCESS_KEY_ENV
+                    + " and "
+                    + RestEndpoint.Config.SECRET_KEY_ENV
+                    + " (any strings you choose; clients sign with them)");
+        return USAGE_OR_VALIDATION;
+      }
+      if (port < 0 || port > 65535 || maxRunning < 1 || maxQueued < 0 || graceSeconds < 0) {
+        cli.err()
+            .println(
+                "habanero: usage: --port must be 0..65535, --max-running at least 1, --max-queued"
+                    + " and --grace-seconds at least 0 (see 'habanero serve --help')");
+        return USAGE_OR_VALIDATION;
+      }
+      RestEndpoint.Config config =
+          RestEndpoint.Config.defaults(key.strip(), secret.strip())
+              .withAddress(host, port)
+              .withPool(maxRunning, maxQueued, java.time.Duration.ofSeconds(graceSeconds));
+      Habanero h = cli.habanero();
+      RestEndpoint endpoint = RestEndpoint.start(config, h, java.time.Clock.systemUTC(), cli.err());
+      java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+      // Before Spark's own hook (priority 40) stops the SparkContext under running changesets.
+      org.apache.hadoop.util.ShutdownHookManager.get()
+          .addShutdownHook(
+              () -> {
+                endpoint.close();
+                stopped.countDown();
+              },
+              100,
+              graceSeconds + 15L,
+              java.util.concurrent.TimeUnit.SECONDS);
+      cli.out().println("{\"endpoint\": \"" + endpoint.uri() + "\"}");
+      cli.out().flush();
+      stopped.await();
       return OK;
     }
   }

@@ -21,7 +21,7 @@ import java.util.Map;
  * Response Syntax ({@code createTimestamp} as an ISO-8601 string); the later operations use the
  * later model's shapes (epoch milliseconds). Null members are omitted.
  */
-final class ResponseJson {
+public final class ResponseJson {
   private static final ObjectMapper MAPPER =
       new ObjectMapper()
           .enable(SerializationFeature.INDENT_OUTPUT)
@@ -30,7 +30,7 @@ final class ResponseJson {
   private ResponseJson() {}
 
   /** GetProgrammaticAccessCredentials; the only document that holds secrets. */
-  static String credentials(GetProgrammaticAccessCredentialsResponse r) {
+  public static String credentials(GetProgrammaticAccessCredentialsResponse r) {
     ObjectNode root = MAPPER.createObjectNode();
     if (r.credentials() != null) {
       ObjectNode c = root.putObject("credentials");
@@ -44,7 +44,7 @@ final class ResponseJson {
     return write(root);
   }
 
-  static String workingLocation(GetWorkingLocationResponse r) {
+  public static String workingLocation(GetWorkingLocationResponse r) {
     ObjectNode root = MAPPER.createObjectNode();
     putIfPresent(root, "s3Uri", r.s3Uri());
     putIfPresent(root, "s3Path", r.s3Path());
@@ -76,11 +76,11 @@ final class ResponseJson {
   }
 
   /** GetChangeset: the ChangesetSummary members, flat. */
-  static String changesetSummary(ChangesetSummary s) {
+  public static String changesetSummary(ChangesetSummary s) {
     return write(summaryNode(s));
   }
 
-  static String listChangesets(ListChangesetsResponse r) {
+  public static String listChangesets(ListChangesetsResponse r) {
     ObjectNode root = MAPPER.createObjectNode();
     var list = root.putArray("changesets");
     if (r.changesets() != null) {

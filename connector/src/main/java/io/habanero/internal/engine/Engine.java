@@ -92,6 +92,17 @@ public final class Engine implements AutoCloseable {
 
   /** Validates, records PENDING and starts the ingestion; returns at once. */
   public Submitted submit(CreateChangesetRequest req, ProgressListener listener) {
+    return submit(req, listener, null);
+  }
+
+  /**
+   * As {@link #submit(CreateChangesetRequest, ProgressListener)}, running the ingestion on {@code
+   * executor} (null: the engine's shared threads). A retry of a known clientToken runs nothing.
+   */
+  public Submitted submit(
+      CreateChangesetRequest req,
+      ProgressListener listener,
+      java.util.concurrent.Executor executor) {
     Optional<Submitted> retry = retryOfKnownToken(req);
     if (retry.isPresent()) {
       return retry.get();
@@ -118,7 +129,7 @@ public final class Engine implements AutoCloseable {
     ChangesetRecord r =
         NewRecords.fromRequest(changesetId, req, a.formatType(), fingerprint, a.snapshot().files());
     log.create(r);
-    return start(r, new ChangesetSource.Files(a.format(), a.snapshot()), listener);
+    return start(r, new ChangesetSource.Files(a.format(), a.snapshot()), listener, executor);
   }
 
   /**
@@ -162,14 +173,19 @@ public final class Engine implements AutoCloseable {
         NewRecords.fromFrame(
             Ids.newId(), datasetId, changeType, updatesChangesetId, mergeSchema, allowEmpty);
     log.create(r);
-    return start(r, new ChangesetSource.Frame(data, mergeSchema, allowEmpty), listener);
+    return start(r, new ChangesetSource.Frame(data, mergeSchema, allowEmpty), listener, null);
   }
 
-  private Submitted start(ChangesetRecord r, ChangesetSource source, ProgressListener listener) {
+  private Submitted start(
+      ChangesetRecord r,
+      ChangesetSource source,
+      ProgressListener listener,
+      java.util.concurrent.Executor executor) {
     ChangesetRunner runner =
         new ChangesetRunner(
             spark, warehouse, log, r, source, listener, checkpoint, validation::mayApplyAgain);
-    return new Submitted(r.datasetId, r.changesetId, scheduler.start(runner, mapping::toChangeset));
+    return new Submitted(
+        r.datasetId, r.changesetId, scheduler.start(runner, mapping::toChangeset, executor));
   }
 
   private Submitted awaitElsewhere(ChangesetRecord r) {
@@ -183,6 +199,14 @@ public final class Engine implements AutoCloseable {
     Ids.check("changesetId", changesetId);
     log.inFlight(datasetId); // resolves changesets whose process died, so retirements are current
     return mapping.toSummary(reader.requireRecord(datasetId, changesetId));
+  }
+
+  /** The changeset in the seed's shape, as readers now see it. */
+  public Changeset describe(String datasetId, String changesetId) {
+    Ids.check("datasetId", datasetId);
+    Ids.check("changesetId", changesetId);
+    log.inFlight(datasetId);
+    return mapping.toChangeset(reader.requireRecord(datasetId, changesetId));
   }
 
   /** ListChangesets, oldest first: reads the page's records only. */

@@ -8,8 +8,10 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -49,8 +51,14 @@ final class Scheduler implements AutoCloseable {
     return Optional.ofNullable(running.get(changesetId));
   }
 
-  /** Starts {@code runner}; the future completes with {@code finish} applied to the end record. */
-  <T> CompletableFuture<T> start(ChangesetRunner runner, Function<ChangesetRecord, T> finish) {
+  /**
+   * Starts {@code runner} on {@code executor} (null: the shared workers); the future completes with
+   * {@code finish} applied to the end record. The heartbeat starts at once, so a changeset that
+   * waits in a bounded executor's queue keeps its lease (it stays PENDING until it starts). An
+   * executor that refuses the task does not drop it: it runs on the shared workers instead.
+   */
+  <T> CompletableFuture<T> start(
+      ChangesetRunner runner, Function<ChangesetRecord, T> finish, Executor executor) {
     String changesetId = runner.changesetId();
     running.put(changesetId, runner);
     ChangesetLog.RUNNING_IN_THIS_JVM.add(changesetId);
@@ -67,7 +75,7 @@ final class Scheduler implements AutoCloseable {
             TICK_MILLIS,
             TimeUnit.MILLISECONDS);
     return track(
-        CompletableFuture.supplyAsync(runner::call, WORKERS)
+        CompletableFuture.supplyAsync(runner::call, orWorkers(executor))
             .whenComplete(
                 (rec, err) -> {
                   tick.cancel(false);
@@ -75,6 +83,19 @@ final class Scheduler implements AutoCloseable {
                   ChangesetLog.RUNNING_IN_THIS_JVM.remove(changesetId);
                 })
             .thenApply(finish));
+  }
+
+  private static Executor orWorkers(Executor executor) {
+    if (executor == null) {
+      return WORKERS;
+    }
+    return task -> {
+      try {
+        executor.execute(task);
+      } catch (RejectedExecutionException e) {
+        WORKERS.execute(task);
+      }
+    };
   }
 
   private <T> CompletableFuture<T> track(CompletableFuture<T> f) {
