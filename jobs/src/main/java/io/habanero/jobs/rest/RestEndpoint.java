@@ -128,7 +128,8 @@ public final class RestEndpoint implements AutoCloseable {
     this.err = err;
     EndpointCredentials credentials =
         new EndpointCredentials(config.accessKeyId(), config.secretAccessKey(), clock);
-    this.verifier = new SigV4Verifier(credentials, clock);
+    // Signatures are checked against the real time: a client signs with its own clock.
+    this.verifier = new SigV4Verifier(credentials, Clock.systemUTC());
     this.pool = new ChangesetPool(config.maxRunning(), config.maxQueued());
     this.routes = new FinspaceRoutes(habanero, credentials, pool, clock, this::log);
     applyTimeouts(config.requestTimeout());
@@ -149,7 +150,7 @@ public final class RestEndpoint implements AutoCloseable {
   /**
    * Starts the endpoint on {@code habanero}.
    *
-   * @param clock the clock for signature skew and credential expiry
+   * @param clock when issued credentials expire (signatures are checked against the real time)
    * @param err receives the endpoint's log lines
    */
   public static RestEndpoint start(Config config, Habanero habanero, Clock clock, PrintStream err)

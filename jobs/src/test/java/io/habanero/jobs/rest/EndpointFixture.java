@@ -38,6 +38,10 @@ final class EndpointFixture implements AutoCloseable {
       offset = offset.plus(d);
     }
 
+    void reset() {
+      offset = Duration.ZERO;
+    }
+
     @Override
     public ZoneId getZone() {
       return ZoneOffset.UTC;
