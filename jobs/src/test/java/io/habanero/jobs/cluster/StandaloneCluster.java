@@ -477,27 +477,26 @@ public final class StandaloneCluster implements AutoCloseable {
     }
   }
 
+  /** A driver started by {@link #launch}: its process and output files. */
+  public record Launched(String label, Process process, Path out, Path err) {
+    /** Everything the driver wrote to stdout so far. */
+    public String stdout() throws IOException {
+      return read(out);
+    }
+
+    /** Everything the driver wrote to stderr so far. */
+    public String stderr() throws IOException {
+      return read(err);
+    }
+  }
+
   /**
-   * Runs {@code spark-submit --master <this cluster> --deploy-mode client --class <mainClass> <jar>
-   * <appArgs...>} in a child JVM and waits for it.
-   *
-   * @param name a label for the logs
-   * @param jar the application jar
-   * @param mainClass the application's main class
-   * @param conf extra {@code --conf} settings (they win over the defaults set here); {@code
-   *     spark.driver.extraClassPath} is put first on the driver's classpath, as bin/spark-submit
-   *     does
-   * @param appArgs the application's arguments
-   * @param timeout how long to wait before killing the driver
+   * Starts {@code spark-submit} as {@link #submit} does, without waiting for it; {@link #close}
+   * ends it if the caller has not.
    */
-  public Submit submit(
-      String name,
-      Path jar,
-      String mainClass,
-      Map<String, String> conf,
-      List<String> appArgs,
-      Duration timeout)
-      throws IOException, InterruptedException {
+  public Launched launch(
+      String name, Path jar, String mainClass, Map<String, String> conf, List<String> appArgs)
+      throws IOException {
     Map<String, String> all = new LinkedHashMap<>();
     List<String> executorJvm = new ArrayList<>(addOpens);
     executorJvm.addAll(FAST_START);
@@ -526,16 +525,45 @@ public final class StandaloneCluster implements AutoCloseable {
     Path out = dir.resolve(label + ".out");
     Path err = dir.resolve(label + ".err");
     Files.writeString(dir.resolve(label + ".cmd"), String.join("\n", cmd) + "\n");
-    Set<String> appsBefore = new HashSet<>(appDirs());
     ProcessBuilder pb =
         new ProcessBuilder(cmd)
             .directory(dir.toFile())
             .redirectOutput(out.toFile())
             .redirectError(err.toFile());
     environment(pb, HOST);
-    long t0 = System.nanoTime();
     Process p = pb.start();
     processes.add(p);
+    return new Launched(label, p, out, err);
+  }
+
+  /**
+   * Runs {@code spark-submit --master <this cluster> --deploy-mode client --class <mainClass> <jar>
+   * <appArgs...>} in a child JVM and waits for it.
+   *
+   * @param name a label for the logs
+   * @param jar the application jar
+   * @param mainClass the application's main class
+   * @param conf extra {@code --conf} settings (they win over the defaults set here); {@code
+   *     spark.driver.extraClassPath} is put first on the driver's classpath, as bin/spark-submit
+   *     does
+   * @param appArgs the application's arguments
+   * @param timeout how long to wait before killing the driver
+   */
+  public Submit submit(
+      String name,
+      Path jar,
+      String mainClass,
+      Map<String, String> conf,
+      List<String> appArgs,
+      Duration timeout)
+      throws IOException, InterruptedException {
+    Set<String> appsBefore = new HashSet<>(appDirs());
+    long t0 = System.nanoTime();
+    Launched l = launch(name, jar, mainClass, conf, appArgs);
+    Process p = l.process();
+    Path out = l.out();
+    Path err = l.err();
+    String label = l.label();
     try {
       if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
         throw new AssertionError(
