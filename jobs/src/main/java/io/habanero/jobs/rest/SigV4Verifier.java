@@ -16,21 +16,36 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentials;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
+import software.amazon.awssdk.auth.signer.Aws4Signer;
+import software.amazon.awssdk.auth.signer.params.Aws4SignerParams;
 import software.amazon.awssdk.http.ContentStreamProvider;
+import software.amazon.awssdk.http.SdkHttpFullRequest;
 import software.amazon.awssdk.http.SdkHttpMethod;
-import software.amazon.awssdk.http.SdkHttpRequest;
 import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
 import software.amazon.awssdk.http.auth.spi.signer.HttpSigner;
 import software.amazon.awssdk.http.auth.spi.signer.SignedRequest;
 import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
+import software.amazon.awssdk.identity.spi.AwsSessionCredentialsIdentity;
+import software.amazon.awssdk.regions.Region;
 
 /**
  * Checks a request's AWS Signature Version 4 for the service name {@value #SERVICE}. The signature
- * is recomputed with the AWS SDK's own signer ({@link AwsV4HttpSigner}) over the request as it
- * arrived (method, encoded path, query, the headers the client signed, the body), at the request's
- * own {@code X-Amz-Date}, and compared in constant time. A request more than {@link #MAX_SKEW} from
- * this endpoint's clock is refused, and so is a body whose hash differs from a declared {@code
- * x-amz-content-sha256}.
+ * is recomputed with the AWS SDK's own signers over the request as it arrived (method, encoded
+ * path, query, exactly the headers the client signed, the body), at the request's own {@code
+ * X-Amz-Date}, and compared in constant time; no SigV4 arithmetic is written here.
+ *
+ * <p>Two SDK signers, because clients differ in one header. The SDK's current {@link
+ * AwsV4HttpSigner} always adds and signs {@code x-amz-content-sha256}, as the AWS SDK for Java 2.2x
+ * clients do; botocore (boto3) and SDK for Java 2.16 sign plain SigV4 without that header, which
+ * {@code AwsV4HttpSigner} cannot reproduce. A request that signed {@code x-amz-content-sha256} is
+ * checked with {@code AwsV4HttpSigner}, any other with the SDK's SigV4 signer of that protocol
+ * ({@code software.amazon.awssdk.auth.signer.Aws4Signer}, which adds no header).
+ *
+ * <p>A request more than {@link #MAX_SKEW} from this endpoint's clock is refused, and so is a body
+ * whose hash differs from a declared {@code x-amz-content-sha256}.
  */
 final class SigV4Verifier {
   static final String SERVICE = "finspace-api";
@@ -112,46 +127,37 @@ final class SigV4Verifier {
     AwsCredentialsIdentity identity =
         credentials.identity(accessKeyId, req.header("x-amz-security-token"));
 
-    SignedRequest expected =
-        signer.sign(
-            r ->
-                r.identity(identity)
-                    .request(canonicalRequest(req, signed))
-                    .payload(ContentStreamProvider.fromByteArrayUnsafe(req.body()))
-                    .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, SERVICE)
-                    .putProperty(AwsV4HttpSigner.REGION_NAME, region)
-                    .putProperty(HttpSigner.SIGNING_CLOCK, Clock.fixed(signedAt, ZoneOffset.UTC)));
-    Map<String, String> ours =
-        parts(
-            expected
-                .request()
-                .firstMatchingHeader("Authorization")
-                .orElseThrow()
-                .substring(ALGORITHM.length() + 1));
-    if (!signedHeaders.equals(ours.get("SignedHeaders"))) {
+    SdkHttpFullRequest canonical = canonicalRequest(req, signed);
+    String ours =
+        signed.contains("x-amz-content-sha256")
+            ? sdkV4Signature(canonical, identity, region, signedAt, req.body())
+            : plainV4Signature(canonical, identity, region, signedAt);
+    Map<String, String> recomputed = parts(ours.substring(ALGORITHM.length() + 1));
+    if (!signedHeaders.equals(recomputed.get("SignedHeaders"))) {
       throw WireError.invalidSignature(
           "the request signs headers '"
               + WireError.clip(signedHeaders)
               + "', which are not the request's own ('"
-              + ours.get("SignedHeaders")
+              + recomputed.get("SignedHeaders")
               + "')");
     }
     if (!MessageDigest.isEqual(
         signature.getBytes(StandardCharsets.US_ASCII),
-        ours.get("Signature").getBytes(StandardCharsets.US_ASCII))) {
+        recomputed.get("Signature").getBytes(StandardCharsets.US_ASCII))) {
       throw WireError.invalidSignature("the signature does not match");
     }
     return accessKeyId;
   }
 
-  /** The request with only the headers the client signed, for the signer to sign again. */
-  private static SdkHttpRequest canonicalRequest(WireRequest req, List<String> signed) {
+  /** The request with only the headers the client signed, for a signer to sign again. */
+  private static SdkHttpFullRequest canonicalRequest(WireRequest req, List<String> signed) {
     String host = req.header("host");
     if (host == null) {
       throw WireError.incompleteSignature("the Host header is missing");
     }
-    SdkHttpRequest.Builder b =
-        SdkHttpRequest.builder()
+    SdkHttpFullRequest.Builder b =
+        SdkHttpFullRequest.builder()
+            .contentStreamProvider(ContentStreamProvider.fromByteArrayUnsafe(req.body()))
             .method(method(req.method()))
             .protocol("http")
             .encodedPath(req.rawPath());
@@ -178,6 +184,50 @@ final class SigV4Verifier {
       }
     }
     return b.build();
+  }
+
+  /** The Authorization header {@link AwsV4HttpSigner} computes for {@code r}. */
+  private static String sdkV4Signature(
+      SdkHttpFullRequest r,
+      AwsCredentialsIdentity identity,
+      String region,
+      Instant signedAt,
+      byte[] body) {
+    SignedRequest s =
+        AwsV4HttpSigner.create()
+            .sign(
+                x ->
+                    x.identity(identity)
+                        .request(r)
+                        .payload(ContentStreamProvider.fromByteArrayUnsafe(body))
+                        .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, SERVICE)
+                        .putProperty(AwsV4HttpSigner.REGION_NAME, region)
+                        .putProperty(
+                            HttpSigner.SIGNING_CLOCK, Clock.fixed(signedAt, ZoneOffset.UTC)));
+    return s.request().firstMatchingHeader("Authorization").orElseThrow();
+  }
+
+  /** The Authorization header the SDK's plain SigV4 signer (no added header) computes. */
+  @SuppressWarnings("deprecation") // the SDK's SigV4 signer that adds no x-amz-content-sha256
+  private static String plainV4Signature(
+      SdkHttpFullRequest r, AwsCredentialsIdentity identity, String region, Instant signedAt) {
+    AwsCredentials creds =
+        identity instanceof AwsSessionCredentialsIdentity session
+            ? AwsSessionCredentials.create(
+                session.accessKeyId(), session.secretAccessKey(), session.sessionToken())
+            : AwsBasicCredentials.create(identity.accessKeyId(), identity.secretAccessKey());
+    SdkHttpFullRequest s =
+        Aws4Signer.create()
+            .sign(
+                r,
+                Aws4SignerParams.builder()
+                    .awsCredentials(creds)
+                    .signingName(SERVICE)
+                    .signingRegion(Region.of(region))
+                    .doubleUrlEncode(true)
+                    .signingClockOverride(Clock.fixed(signedAt, ZoneOffset.UTC))
+                    .build());
+    return s.firstMatchingHeader("Authorization").orElseThrow();
   }
 
   private static SdkHttpMethod method(String m) {

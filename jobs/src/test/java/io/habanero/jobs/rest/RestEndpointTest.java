@@ -759,12 +759,25 @@ class RestEndpointTest {
 
   @Test
   void oversizedBodiesAndSlowClientsAreCutOff() throws Exception {
-    String big = "{\"locationType\":\"" + "x".repeat(2 << 20) + "\"}";
-    refused(
-        http.send("POST", "/workingLocationV1", big, OPERATOR),
-        413,
-        "ValidationException",
-        "larger than the endpoint's limit");
+    // A body declared larger than the limit is refused from its headers, before it is read.
+    URI e = f.uri();
+    try (Socket s = new Socket(e.getHost(), e.getPort())) {
+      s.setSoTimeout(30_000);
+      s.getOutputStream()
+          .write(
+              ("POST /workingLocationV1 HTTP/1.1\r\nHost: "
+                      + e.getHost()
+                      + "\r\nContent-Length: "
+                      + (2 << 20)
+                      + "\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+      s.getOutputStream().flush();
+      String reply = new String(s.getInputStream().readNBytes(4096), StandardCharsets.UTF_8);
+      assertThat(reply).startsWith("HTTP/1.1 413");
+      assertThat(reply.toLowerCase(java.util.Locale.ROOT))
+          .contains("x-amzn-errortype: validationexception");
+      assertThat(reply).contains("larger than the endpoint's limit of 1048576 bytes");
+    }
 
     // Headers promise a body that never comes: the server closes the connection.
     URI u = f.uri();
@@ -812,5 +825,49 @@ class RestEndpointTest {
       assertThat(everything).doesNotContain(secret);
     }
     assertThat(f.log()).contains(issued.accessKeyId()); // the key id is no secret: it is logged
+  }
+
+  /** Signs as botocore and SDK for Java 2.16 do: plain SigV4, no x-amz-content-sha256 header. */
+  @SuppressWarnings("deprecation")
+  private static SignedHttp.Reply plainSigned(
+      String method, String path, String signedBody, String sentBody) {
+    URI u = f.uri().resolve(path);
+    byte[] bytes = signedBody.getBytes(StandardCharsets.UTF_8);
+    var req =
+        software.amazon.awssdk.http.SdkHttpFullRequest.builder()
+            .method(software.amazon.awssdk.http.SdkHttpMethod.fromValue(method))
+            .protocol("http")
+            .host(u.getHost())
+            .port(u.getPort())
+            .encodedPath(u.getRawPath())
+            .putHeader("Content-Type", "application/json")
+            .contentStreamProvider(() -> new java.io.ByteArrayInputStream(bytes))
+            .build();
+    var signed =
+        software.amazon.awssdk.auth.signer.Aws4Signer.create()
+            .sign(
+                req,
+                software.amazon.awssdk.auth.signer.params.Aws4SignerParams.builder()
+                    .awsCredentials(
+                        AwsBasicCredentials.create(EndpointFixture.KEY, EndpointFixture.SECRET))
+                    .signingName("finspace-api")
+                    .signingRegion(software.amazon.awssdk.regions.Region.EU_WEST_1)
+                    .build());
+    assertThat(signed.firstMatchingHeader("Authorization").orElseThrow())
+        .doesNotContain("x-amz-content-sha256");
+    return http.unsigned(method, u, signed.headers(), sentBody);
+  }
+
+  @Test
+  void aPlainSigV4RequestAsBotocoreSignsItVerifiesAndATamperedOneDoesNot() {
+    String body = "{\"locationType\":\"SAGEMAKER\"}";
+    SignedHttp.Reply ok = plainSigned("POST", "/workingLocationV1", body, body);
+    assertThat(ok.status()).as("%s", ok).isEqualTo(200);
+    assertThat(ok.json().get("s3Uri").asText()).contains("working/sagemaker");
+    refused(
+        plainSigned("POST", "/workingLocationV1", body, "{\"locationType\":\"INGESTION\"}"),
+        403,
+        "InvalidSignatureException",
+        "does not match");
   }
 }
