@@ -1,6 +1,7 @@
 package io.habanero.jobs.rest;
 
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
@@ -10,26 +11,28 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import software.amazon.awssdk.http.ContentStreamProvider;
-import software.amazon.awssdk.http.SdkHttpMethod;
-import software.amazon.awssdk.http.SdkHttpRequest;
-import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
-import software.amazon.awssdk.http.auth.spi.signer.HttpSigner;
-import software.amazon.awssdk.http.auth.spi.signer.SignedRequest;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 
 /**
  * Checks a request's AWS Signature Version 4 for the service name {@value #SERVICE}. The signature
- * is recomputed with the AWS SDK's own signer ({@link AwsV4HttpSigner}) over the request as it
- * arrived (method, encoded path, query, the headers the client signed, the body), at the request's
- * own {@code X-Amz-Date}, and compared in constant time. A request more than {@link #MAX_SKEW} from
- * this endpoint's clock is refused, and so is a body whose hash differs from a declared {@code
+ * is recomputed over the request as it arrived (method, encoded path, query, exactly the headers
+ * the client signed, the body), at the request's own {@code X-Amz-Date}, and compared in constant
+ * time. It is computed here rather than by the AWS SDK's {@code AwsV4HttpSigner}: that signer
+ * always adds and signs {@code x-amz-content-sha256}, which botocore does not send for this
+ * service, so no boto3 request would verify. A request more than {@link #MAX_SKEW} from this
+ * endpoint's clock is refused, and so is a body whose hash differs from a declared {@code
  * x-amz-content-sha256}.
  */
 final class SigV4Verifier {
@@ -41,7 +44,6 @@ final class SigV4Verifier {
 
   private final EndpointCredentials credentials;
   private final Clock clock;
-  private final AwsV4HttpSigner signer = AwsV4HttpSigner.create();
 
   SigV4Verifier(EndpointCredentials credentials, Clock clock) {
     this.credentials = credentials;
@@ -112,79 +114,124 @@ final class SigV4Verifier {
     AwsCredentialsIdentity identity =
         credentials.identity(accessKeyId, req.header("x-amz-security-token"));
 
-    SignedRequest expected =
-        signer.sign(
-            r ->
-                r.identity(identity)
-                    .request(canonicalRequest(req, signed))
-                    .payload(ContentStreamProvider.fromByteArrayUnsafe(req.body()))
-                    .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, SERVICE)
-                    .putProperty(AwsV4HttpSigner.REGION_NAME, region)
-                    .putProperty(HttpSigner.SIGNING_CLOCK, Clock.fixed(signedAt, ZoneOffset.UTC)));
-    Map<String, String> ours =
-        parts(
-            expected
-                .request()
-                .firstMatchingHeader("Authorization")
-                .orElseThrow()
-                .substring(ALGORITHM.length() + 1));
-    if (!signedHeaders.equals(ours.get("SignedHeaders"))) {
-      throw WireError.invalidSignature(
-          "the request signs headers '"
-              + WireError.clip(signedHeaders)
-              + "', which are not the request's own ('"
-              + ours.get("SignedHeaders")
-              + "')");
-    }
+    String expected =
+        signature(
+            identity.secretAccessKey(),
+            amzDate,
+            scope[1] + "/" + region + "/" + SERVICE + "/aws4_request",
+            canonicalRequest(req, signed, payloadHash));
     if (!MessageDigest.isEqual(
         signature.getBytes(StandardCharsets.US_ASCII),
-        ours.get("Signature").getBytes(StandardCharsets.US_ASCII))) {
+        expected.getBytes(StandardCharsets.US_ASCII))) {
       throw WireError.invalidSignature("the signature does not match");
     }
     return accessKeyId;
   }
 
-  /** The request with only the headers the client signed, for the signer to sign again. */
-  private static SdkHttpRequest canonicalRequest(WireRequest req, List<String> signed) {
-    String host = req.header("host");
-    if (host == null) {
-      throw WireError.incompleteSignature("the Host header is missing");
-    }
-    SdkHttpRequest.Builder b =
-        SdkHttpRequest.builder()
-            .method(method(req.method()))
-            .protocol("http")
-            .encodedPath(req.rawPath());
-    int colon = host.lastIndexOf(':');
-    if (colon > 0 && colon > host.lastIndexOf(']')) {
-      b.host(host.substring(0, colon));
-      try {
-        b.port(Integer.parseInt(host.substring(colon + 1)));
-      } catch (NumberFormatException e) {
-        throw WireError.incompleteSignature("the Host header's port is not a number");
-      }
-    } else {
-      b.host(host).port(80);
-    }
-    req.query().forEach(b::appendRawQueryParameter);
+  /**
+   * The SigV4 canonical request over the headers the client signed, as botocore and the AWS SDK for
+   * Java build it for a non-S3 service: the path with dot segments and empty segments removed and
+   * encoded once more (the signers' double encoding), the query sorted by encoded name and value,
+   * header values trimmed with inner runs of spaces collapsed.
+   */
+  static String canonicalRequest(WireRequest req, List<String> signed, String payloadHash) {
+    StringBuilder headers = new StringBuilder();
     for (String name : signed) {
       List<String> values = req.headers().get(name);
       if (values == null) {
         throw WireError.incompleteSignature(
             "signed header '" + WireError.clip(name) + "' is not in the request");
       }
-      if (!name.equals("host")) {
-        b.putHeader(name, values);
+      headers.append(name).append(':');
+      for (int i = 0; i < values.size(); i++) {
+        headers.append(i == 0 ? "" : ",").append(values.get(i).trim().replaceAll("\\s+", " "));
       }
+      headers.append('\n');
     }
-    return b.build();
+    List<String> query = new ArrayList<>();
+    req.query().forEach((k, v) -> query.add(encode(k, false) + "=" + encode(v, false)));
+    Collections.sort(query);
+    return req.method()
+        + "\n"
+        + encode(normalizePath(req.rawPath()), true)
+        + "\n"
+        + String.join("&", query)
+        + "\n"
+        + headers
+        + "\n"
+        + String.join(";", signed)
+        + "\n"
+        + payloadHash;
   }
 
-  private static SdkHttpMethod method(String m) {
+  /** RFC 3986 dot-segment removal, and consecutive slashes collapsed, as botocore does. */
+  static String normalizePath(String path) {
+    if (path == null || path.isEmpty()) {
+      return "/";
+    }
+    Deque<String> out = new ArrayDeque<>();
+    for (String seg : path.split("/", -1)) {
+      if (seg.isEmpty() || seg.equals(".")) {
+        continue;
+      }
+      if (seg.equals("..")) {
+        out.pollLast();
+      } else {
+        out.addLast(seg);
+      }
+    }
+    String joined = String.join("/", out);
+    return (path.startsWith("/") ? "/" : "")
+        + joined
+        + (path.endsWith("/") && !out.isEmpty() ? "/" : "");
+  }
+
+  /** Percent-encodes all but RFC 3986's unreserved characters (and '/' when {@code path}). */
+  static String encode(String s, boolean path) {
+    StringBuilder b = new StringBuilder();
+    for (byte x : s.getBytes(StandardCharsets.UTF_8)) {
+      char c = (char) (x & 0xff);
+      if ((c >= 'A' && c <= 'Z')
+          || (c >= 'a' && c <= 'z')
+          || (c >= '0' && c <= '9')
+          || c == '-'
+          || c == '_'
+          || c == '.'
+          || c == '~'
+          || (path && c == '/')) {
+        b.append(c);
+      } else {
+        b.append('%').append(HexFormat.of().withUpperCase().toHexDigits(x));
+      }
+    }
+    return b.toString();
+  }
+
+  /** The hex HMAC-SHA256 signature of {@code canonicalRequest} with the SigV4 signing key. */
+  static String signature(String secret, String amzDate, String scope, String canonicalRequest) {
+    String stringToSign =
+        ALGORITHM
+            + "\n"
+            + amzDate
+            + "\n"
+            + scope
+            + "\n"
+            + sha256Hex(canonicalRequest.getBytes(StandardCharsets.UTF_8));
+    String[] s = scope.split("/", -1);
+    byte[] key = ("AWS4" + secret).getBytes(StandardCharsets.UTF_8);
+    for (int i = 0; i < 4; i++) {
+      key = hmac(key, s[i]);
+    }
+    return HexFormat.of().formatHex(hmac(key, stringToSign));
+  }
+
+  private static byte[] hmac(byte[] key, String data) {
     try {
-      return SdkHttpMethod.fromValue(m);
-    } catch (IllegalArgumentException e) {
-      throw WireError.unknownRoute(m, "");
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(key, "HmacSHA256"));
+      return mac.doFinal(data.getBytes(StandardCharsets.UTF_8));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is missing from the JVM", e);
     }
   }
 
