@@ -3,14 +3,23 @@ package io.habanero.jobs.rest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.habanero.model.Credentials;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.http.ContentStreamProvider;
+import software.amazon.awssdk.http.SdkHttpMethod;
+import software.amazon.awssdk.http.SdkHttpRequest;
+import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
+import software.amazon.awssdk.http.auth.spi.signer.SignedRequest;
+import software.amazon.awssdk.identity.spi.AwsSessionCredentialsIdentity;
 
 /**
  * Signatures as botocore computes them (SigV4Auth, service finspace-api, us-east-1, at
@@ -109,6 +118,44 @@ class SigV4VerifierTest {
                         "bf71122baa4041b7b5c5f540612b3442e42799ff763332543400c8cb95fe33f7")))
         .isInstanceOfSatisfying(
             WireError.class, e -> assertThat(e.type()).isEqualTo("InvalidSignatureException"));
+  }
+
+  @Test
+  void acceptsTheJavaSdkSignerWithIssuedSessionCredentials() {
+    Clock now = Clock.systemUTC();
+    EndpointCredentials credentials = new EndpointCredentials(KEY, SECRET, now);
+    Credentials issued = credentials.issue(Duration.ofMinutes(60));
+    byte[] body = "{\"changeType\":\"APPEND\"}".getBytes(StandardCharsets.UTF_8);
+    SdkHttpRequest unsigned =
+        SdkHttpRequest.builder()
+            .method(SdkHttpMethod.POST)
+            .protocol("http")
+            .host("127.0.0.1")
+            .port(9090)
+            .encodedPath("/datasets/ds%201/changesetsv2")
+            .appendRawQueryParameter("a", "b c")
+            .putHeader("Content-Type", "application/json")
+            .build();
+    SignedRequest signed =
+        AwsV4HttpSigner.create()
+            .sign(
+                r ->
+                    r.identity(
+                            AwsSessionCredentialsIdentity.create(
+                                issued.accessKeyId(),
+                                issued.secretAccessKey(),
+                                issued.sessionToken()))
+                        .request(unsigned)
+                        .payload(ContentStreamProvider.fromByteArray(body))
+                        .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "finspace-api")
+                        .putProperty(AwsV4HttpSigner.REGION_NAME, "eu-west-1"));
+    Map<String, List<String>> headers = new LinkedHashMap<>();
+    headers.put("host", List.of("127.0.0.1:9090"));
+    signed.request().forEachHeader((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), v));
+    assertThat(headers).containsKeys("x-amz-content-sha256", "x-amz-security-token");
+    WireRequest arrived =
+        new WireRequest("POST", "/datasets/ds%201/changesetsv2", "a=b%20c", headers, body);
+    assertThat(new SigV4Verifier(credentials, now).verify(arrived)).isEqualTo(issued.accessKeyId());
   }
 
   @Test
