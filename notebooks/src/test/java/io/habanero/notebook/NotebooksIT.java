@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.habanero.Habanero;
+import io.habanero.jobs.rest.RestEndpoint;
 import io.habanero.model.ChangesetSummary;
 import io.habanero.model.IngestionStatus;
 import io.habanero.model.ListChangesetsRequest;
@@ -17,6 +18,7 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -42,10 +44,12 @@ import org.junit.jupiter.api.Test;
  * installed with {@code scripts/notebooks install} into a private Jupyter prefix, and each notebook
  * runs top to bottom through {@code scripts/notebooks run} (Jupyter's nbconvert), which fails on
  * any cell error. The executed notebooks' outputs are then checked, and the data the notebooks
- * wrote is read back here to check that the outputs tell the truth.
+ * wrote is read back here to check that the outputs tell the truth. Notebook 04 runs on the
+ * standard python3 kernel with boto3, against a FinSpace-compatible REST endpoint ({@link
+ * RestEndpoint}) that this test starts on its own Spark session and warehouse.
  *
- * <p>Needs Jupyter ({@code sudo scripts/notebooks setup}); without it every test here is skipped
- * with a message that says so, or fails under {@code HABANERO_REQUIRE_JUPYTER=1} (CI).
+ * <p>Needs Jupyter and boto3 ({@code sudo scripts/notebooks setup}); without it every test here is
+ * skipped with a message that says so, or fails under {@code HABANERO_REQUIRE_JUPYTER=1} (CI).
  */
 class NotebooksIT {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -276,6 +280,89 @@ class NotebooksIT {
       List<Row> rows = spark().read().format("delta").load(table.toString()).collectAsList();
       assertThat(tradeIds(rows))
           .isEqualTo(LongStream.rangeClosed(1, 25).boxed().collect(Collectors.toList()));
+    }
+  }
+
+  @Test
+  void finspaceBoto3NotebookIngestsThroughTheRestEndpointAndCorrectsADay() throws Exception {
+    Path work = IT_DIR.resolve("work-04");
+    Path warehouse = IT_DIR.resolve("warehouse-04");
+    String key = "AKIDNOTEBOOK04TEST00";
+    String secret = "notebook-04-operator-secret-" + "y".repeat(12);
+    // The endpoint as scripts/habanero serve runs it, here in the test's JVM and Spark session.
+    try (Habanero h = habanero(warehouse);
+        RestEndpoint endpoint =
+            RestEndpoint.start(
+                RestEndpoint.Config.defaults(key, secret).withAddress("127.0.0.1", 0),
+                h,
+                Clock.systemUTC(),
+                System.err)) {
+      Map<String, String> env = new LinkedHashMap<>();
+      env.put("HABANERO_ENDPOINT", endpoint.uri().toString());
+      env.put("HABANERO_ACCESS_KEY_ID", key);
+      env.put("HABANERO_SECRET_ACCESS_KEY", secret);
+      env.put("HABANERO_WORK_DIR", work.toString());
+      env.put("HABANERO_POLL_SECONDS", "0.5");
+      // No AWS configuration from the machine running the test.
+      env.put("AWS_CONFIG_FILE", IT_DIR.resolve("no-aws-config").toString());
+      env.put("AWS_SHARED_CREDENTIALS_FILE", IT_DIR.resolve("no-aws-credentials").toString());
+      JsonNode nb = execute("04-finspace-boto3.ipynb", env);
+
+      List<String> credentials = htmlRows(cell(nb, "credentials")).get(0);
+      assertThat(credentials.get(0)).startsWith("ASIA").isNotEqualTo(key);
+      assertThat(credentials.subList(1, 4)).containsExactly("(redacted)", "(redacted)", "60");
+      String location = htmlRows(cell(nb, "working-location")).get(0).get(0);
+      assertThat(location).startsWith("file://").contains(warehouse.toString()).endsWith("/");
+      assertThat(text(cell(nb, "staging"))).contains("staged day1.csv at " + location + "day1/");
+
+      List<String> day1 = htmlRows(cell(nb, "wait")).get(0);
+      List<String> day2 = htmlRows(cell(nb, "day2")).get(0);
+      assertThat(day1.subList(1, 4)).containsExactly("APPEND", "SUCCESS", "3");
+      assertThat(day2.subList(1, 4)).containsExactly("APPEND", "SUCCESS", "3");
+      assertThat(text(cell(nb, "create"))).contains("created changeset " + day1.get(0));
+      assertThat(column(htmlRows(cell(nb, "list")), 0)).containsExactly(day1.get(0), day2.get(0));
+
+      List<String> correction = htmlRows(cell(nb, "correction")).get(0);
+      String correctionId = correction.get(0);
+      assertThat(correction.subList(1, 5)).containsExactly("MODIFY", "SUCCESS", day1.get(0), "3");
+      assertThat(text(cell(nb, "correction")))
+          .contains("day 1 (" + day1.get(0) + ") is now updated by " + correctionId);
+
+      List<List<String>> changesets = htmlRows(cell(nb, "changesets"));
+      List<String> ids = column(changesets, 0);
+      assertThat(ids).containsExactly(day1.get(0), day2.get(0), correctionId);
+      assertThat(column(changesets, 1)).containsExactly("APPEND", "APPEND", "MODIFY");
+      assertThat(column(changesets, 2)).containsOnly("SUCCESS");
+      assertThat(changesets.get(0).get(4)).as("day 1 is active until the correction").isNotEmpty();
+      assertThat(changesets.get(0).get(6)).isEqualTo(correctionId);
+      assertThat(changesets.get(2).get(5)).isEqualTo(day1.get(0));
+      assertThat(changesets.get(1).get(4)).as("day 2 is still active").isEmpty();
+      assertThat(text(cell(nb, "changesets")))
+          .contains("current rows: 6 (3 corrected day 1 + 3 day 2); final status SUCCESS");
+
+      // No operator secret in the executed notebook.
+      assertThat(Files.readString(IT_DIR.resolve("executed/04-finspace-boto3.ipynb")))
+          .doesNotContain(secret);
+
+      // The warehouse says the same: the recorded changesets, and the rows.
+      List<ChangesetSummary> recorded =
+          h.listChangesets(new ListChangesetsRequest("trades", 50, null)).changesets();
+      assertThat(recorded).extracting(ChangesetSummary::changesetId).isEqualTo(ids);
+      assertThat(recorded)
+          .extracting(ChangesetSummary::status)
+          .containsOnly(IngestionStatus.SUCCESS);
+      assertThat(recorded.get(0).updatedByChangesetId()).isEqualTo(correctionId);
+      List<Row> now = h.readDataset("trades").collectAsList();
+      assertThat(tradeIds(now)).containsExactly(1L, 2L, 4L, 5L, 6L, 7L);
+      assertThat(
+              now.stream()
+                  .filter(r -> ((Number) r.get(r.fieldIndex("trade_id"))).longValue() == 2)
+                  .map(r -> String.valueOf(r.get(r.fieldIndex("price")))))
+          .as("trade 2's corrected price")
+          .containsExactly("409.75");
+      assertThat(tradeIds(h.readDataset("trades", day1.get(0)).collectAsList()))
+          .as("the dataset as of day 1, before the correction")
+          .containsExactly(1L, 2L, 3L);
     }
   }
 
