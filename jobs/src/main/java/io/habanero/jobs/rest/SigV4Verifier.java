@@ -16,21 +16,26 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import software.amazon.awssdk.http.ContentStreamProvider;
+import software.amazon.awssdk.auth.credentials.CredentialUtils;
+import software.amazon.awssdk.auth.signer.Aws4Signer;
+import software.amazon.awssdk.auth.signer.params.Aws4SignerParams;
+import software.amazon.awssdk.http.SdkHttpFullRequest;
 import software.amazon.awssdk.http.SdkHttpMethod;
-import software.amazon.awssdk.http.SdkHttpRequest;
-import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
-import software.amazon.awssdk.http.auth.spi.signer.HttpSigner;
-import software.amazon.awssdk.http.auth.spi.signer.SignedRequest;
 import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
+import software.amazon.awssdk.regions.Region;
 
 /**
  * Checks a request's AWS Signature Version 4 for the service name {@value #SERVICE}. The signature
- * is recomputed with the AWS SDK's own signer ({@link AwsV4HttpSigner}) over the request as it
- * arrived (method, encoded path, query, the headers the client signed, the body), at the request's
- * own {@code X-Amz-Date}, and compared in constant time. A request more than {@link #MAX_SKEW} from
- * this endpoint's clock is refused, and so is a body whose hash differs from a declared {@code
- * x-amz-content-sha256}.
+ * is recomputed with the AWS SDK's own signer ({@link Aws4Signer}) over the request as it arrived
+ * (method, encoded path, query, the headers the client signed, the body), at the request's own
+ * {@code X-Amz-Date}, and compared in constant time.
+ *
+ * <p>{@link Aws4Signer} signs exactly the headers it is given, as the signature's definition does.
+ * The SDK's newer {@code AwsV4HttpSigner} always adds and signs {@code x-amz-content-sha256}, so
+ * with it the request of any client that does not sign that header (the AWS SDK for Java before its
+ * 2.2x signer, such as finspacedata 2.16.59, and botocore outside S3) could never verify. A request
+ * more than {@link #MAX_SKEW} from this endpoint's clock is refused, and so is a body whose hash
+ * differs from a declared {@code x-amz-content-sha256}.
  */
 final class SigV4Verifier {
   static final String SERVICE = "finspace-api";
@@ -41,7 +46,9 @@ final class SigV4Verifier {
 
   private final EndpointCredentials credentials;
   private final Clock clock;
-  private final AwsV4HttpSigner signer = AwsV4HttpSigner.create();
+
+  @SuppressWarnings("deprecation") // see the class comment: the newer signer adds a header
+  private final Aws4Signer signer = Aws4Signer.create();
 
   SigV4Verifier(EndpointCredentials credentials, Clock clock) {
     this.credentials = credentials;
@@ -74,6 +81,9 @@ final class SigV4Verifier {
     }
     String accessKeyId = scope[0];
     String region = scope[2];
+    if (region.isBlank()) {
+      throw WireError.incompleteSignature("the credential scope names no region");
+    }
     if (!SERVICE.equals(scope[3]) || !"aws4_request".equals(scope[4])) {
       throw WireError.invalidSignature(
           "the credential scope names service '"
@@ -112,19 +122,19 @@ final class SigV4Verifier {
     AwsCredentialsIdentity identity =
         credentials.identity(accessKeyId, req.header("x-amz-security-token"));
 
-    SignedRequest expected =
+    @SuppressWarnings("deprecation")
+    SdkHttpFullRequest expected =
         signer.sign(
-            r ->
-                r.identity(identity)
-                    .request(canonicalRequest(req, signed))
-                    .payload(ContentStreamProvider.fromByteArrayUnsafe(req.body()))
-                    .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, SERVICE)
-                    .putProperty(AwsV4HttpSigner.REGION_NAME, region)
-                    .putProperty(HttpSigner.SIGNING_CLOCK, Clock.fixed(signedAt, ZoneOffset.UTC)));
+            canonicalRequest(req, signed),
+            Aws4SignerParams.builder()
+                .awsCredentials(CredentialUtils.toCredentials(identity))
+                .signingName(SERVICE)
+                .signingRegion(Region.of(region))
+                .signingClockOverride(Clock.fixed(signedAt, ZoneOffset.UTC))
+                .build());
     Map<String, String> ours =
         parts(
             expected
-                .request()
                 .firstMatchingHeader("Authorization")
                 .orElseThrow()
                 .substring(ALGORITHM.length() + 1));
@@ -145,16 +155,18 @@ final class SigV4Verifier {
   }
 
   /** The request with only the headers the client signed, for the signer to sign again. */
-  private static SdkHttpRequest canonicalRequest(WireRequest req, List<String> signed) {
+  private static SdkHttpFullRequest canonicalRequest(WireRequest req, List<String> signed) {
     String host = req.header("host");
     if (host == null) {
       throw WireError.incompleteSignature("the Host header is missing");
     }
-    SdkHttpRequest.Builder b =
-        SdkHttpRequest.builder()
+    byte[] body = req.body();
+    SdkHttpFullRequest.Builder b =
+        SdkHttpFullRequest.builder()
             .method(method(req.method()))
             .protocol("http")
-            .encodedPath(req.rawPath());
+            .encodedPath(req.rawPath())
+            .contentStreamProvider(() -> new java.io.ByteArrayInputStream(body));
     int colon = host.lastIndexOf(':');
     if (colon > 0 && colon > host.lastIndexOf(']')) {
       b.host(host.substring(0, colon));
