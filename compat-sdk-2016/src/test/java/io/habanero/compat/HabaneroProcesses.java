@@ -228,7 +228,8 @@ final class HabaneroProcesses {
      */
     @Override
     public void close() {
-      process.destroy();
+      // Through the handle: Process.destroy() would also close the pipes, losing the last lines.
+      process.toHandle().destroy();
       try {
         if (!process.waitFor(90, TimeUnit.SECONDS)) {
           process.destroyForcibly();
