@@ -221,7 +221,7 @@ class ServeProcessTest {
     assertThat(listed.get(running).get("status").asText()).isEqualTo("SUCCESS");
     JsonNode left = listed.get(waiting);
     assertThat(left.get("status").asText()).as(left.toString()).isEqualTo("FAILED");
-    assertThat(left.path("errorInfo").path("errorMessage").asText()).isNotBlank();
+    assertDeadOwner(left, serve.pid());
     // The data: every row of the one that ran, none of the one that never started.
     assertThat(rows("trades")).isEqualTo(BIG_ROWS);
   }
@@ -259,9 +259,23 @@ class ServeProcessTest {
     String outcome = listed.get(running).get("status").asText();
     assertThat(outcome).as(listed.get(running).toString()).isIn("FAILED", "SUCCESS");
     assertThat(listed.get(waiting).get("status").asText()).isEqualTo("FAILED");
+    assertDeadOwner(listed.get(waiting), serve.pid());
+    if (outcome.equals("FAILED")) {
+      assertDeadOwner(listed.get(running), serve.pid());
+    }
     // All or nothing: the base rows, plus the big file's only if its commit landed.
     assertThat(rows("trades")).isEqualTo(outcome.equals("SUCCESS") ? 5 + BIG_ROWS : 5);
     System.err.println("[serve-sigkill] the running changeset was resolved " + outcome);
+  }
+
+  /** Recovery's verdict on a changeset whose process is gone: it names that process. */
+  private static void assertDeadOwner(JsonNode changeset, long pid) {
+    JsonNode e = changeset.path("errorInfo");
+    assertThat(e.path("errorMessage").asText())
+        .as(changeset.toString())
+        .contains("(pid " + pid + " on ")
+        .contains("stopped before committing, so no data was written");
+    assertThat(e.path("errorCategory").asText()).isEqualTo("INTERNAL_SERVICE_EXCEPTION");
   }
 
   private static int indexOf(List<String> lines, String fragment) {
