@@ -19,7 +19,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 /**
  * The Habanero CLI ({@code io.habanero.jobs.HabaneroCli}) as real processes, on the classpath the
@@ -109,13 +108,6 @@ final class HabaneroProcesses {
     /** stdout as lines, blank ones dropped (read-dataset prints JSON lines). */
     List<String> lines() {
       return Arrays.stream(out.split("\n")).filter(l -> !l.isBlank()).toList();
-    }
-
-    /** The lines Habanero printed on stderr (not Spark's log). */
-    String habaneroErr() {
-      return Arrays.stream(err.split("\n"))
-          .filter(l -> l.startsWith("habanero"))
-          .collect(Collectors.joining("\n"));
     }
 
     @Override
@@ -212,10 +204,6 @@ final class HabaneroProcesses {
 
     URI endpoint() {
       return endpoint;
-    }
-
-    List<String> stdout() {
-      return List.copyOf(outLines);
     }
 
     String stderr() {
