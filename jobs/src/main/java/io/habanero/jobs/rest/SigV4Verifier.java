@@ -89,6 +89,10 @@ final class SigV4Verifier {
     }
     String accessKeyId = scope[0];
     String region = scope[2];
+    if (region.isEmpty() || !region.matches("[a-z0-9-]{1,32}")) {
+      throw WireError.incompleteSignature(
+          "the credential scope's region '" + WireError.clip(region) + "' is not a region name");
+    }
     if (!SERVICE.equals(scope[3]) || !"aws4_request".equals(scope[4])) {
       throw WireError.invalidSignature(
           "the credential scope names service '"

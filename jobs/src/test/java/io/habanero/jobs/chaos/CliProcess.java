@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -90,6 +91,14 @@ public final class CliProcess {
 
   /** Starts {@code habanero <global flags> args...} in a new JVM and returns at once. */
   public Child start(String name, String... args) {
+    return start(name, Map.of(), args);
+  }
+
+  /**
+   * As {@link #start(String, String...)}, with {@code env} changed in the child's environment (a
+   * null value removes the variable), e.g. the keys {@code serve} needs.
+   */
+  public Child start(String name, Map<String, String> env, String... args) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(JVM_OPTIONS);
@@ -104,11 +113,19 @@ public final class CliProcess {
       String file = name.replaceAll("[^A-Za-z0-9_-]+", "-");
       Path out = logDir.resolve(file + ".out");
       Path err = logDir.resolve(file + ".err");
-      Process p =
+      ProcessBuilder pb =
           new ProcessBuilder(cmd)
               .redirectOutput(out.toFile())
-              .redirectError(ProcessBuilder.Redirect.PIPE)
-              .start();
+              .redirectError(ProcessBuilder.Redirect.PIPE);
+      env.forEach(
+          (k, v) -> {
+            if (v == null) {
+              pb.environment().remove(k);
+            } else {
+              pb.environment().put(k, v);
+            }
+          });
+      Process p = pb.start();
       Child c = new Child(name, p, out, err);
       started.add(c);
       return c;
@@ -220,6 +237,30 @@ public final class CliProcess {
         sleep(10);
       }
       return false;
+    }
+
+    /** What the process printed on stdout so far. */
+    public String outSoFar() {
+      try {
+        return Files.exists(out) ? Files.readString(out, StandardCharsets.UTF_8) : "";
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    /** The stderr lines seen so far. */
+    public List<String> errSoFar() {
+      return List.copyOf(errLines);
+    }
+
+    /**
+     * SIGTERM, then waits for the end; a process still running after {@code timeout} is killed and
+     * reported. The signal goes through the {@link ProcessHandle}: {@link Process#destroy()} would
+     * also close this side's pipes, and what the process prints while it stops would be lost.
+     */
+    public Result terminate(Duration timeout) {
+      process.toHandle().destroy();
+      return await(timeout);
     }
 
     /** SIGKILL ({@link Process#destroyForcibly()} on Unix), then waits for the process to die. */

@@ -23,8 +23,8 @@ import software.amazon.awssdk.identity.spi.AwsSessionCredentialsIdentity;
 
 /**
  * Signatures as botocore computes them (SigV4Auth, service finspace-api, us-east-1, at
- * 2015-08-30T12:36:00Z with AWS's example key), which sends no x-amz-content-sha256 header
- * (AWS's "get-vanilla" vector is the first), and the current Java SDK signer, which does.
+ * 2015-08-30T12:36:00Z with AWS's example key), which sends no x-amz-content-sha256 header (AWS's
+ * "get-vanilla" vector is the first), and the current Java SDK signer, which does.
  */
 class SigV4VerifierTest {
   static final String KEY = "AKIDEXAMPLE";
