@@ -24,10 +24,11 @@ import java.util.regex.Pattern;
  * The Habanero CLI ({@code io.habanero.jobs.HabaneroCli}) as real processes, on the classpath the
  * jobs module's build recorded (jobs/target/cli-classpath.txt: compile and provided scope, as
  * scripts/habanero runs it) plus jobs/target/classes. Nothing of Habanero is on this JVM's own
- * classpath: only the AWS SDK for Java finspacedata 2.16.59 and its tree.
+ * classpath: only the AWS SDK for Java finspacedata client under test and its tree. Shared by the
+ * compat modules (one per SDK version); it uses the JDK alone.
  */
-final class HabaneroProcesses {
-  static final String MAIN_CLASS = "io.habanero.jobs.HabaneroCli";
+public final class HabaneroProcesses {
+  public static final String MAIN_CLASS = "io.habanero.jobs.HabaneroCli";
 
   /** Short-lived JVMs with little data: the C1 compiler and the serial collector start fastest. */
   private static final List<String> JVM_OPTIONS =
@@ -50,7 +51,7 @@ final class HabaneroProcesses {
   private HabaneroProcesses() {}
 
   /** The CLI's classpath: the jobs module's classes and its recorded dependencies. */
-  static String classpath() {
+  public static String classpath() {
     Path classes = Path.of(property("habanero.compat.jobs-classes"));
     Path file = Path.of(property("habanero.compat.jobs-classpath"));
     if (!Files.isDirectory(classes) || !Files.isRegularFile(file)) {
@@ -80,7 +81,7 @@ final class HabaneroProcesses {
   }
 
   /** {@code java <flags> HabaneroCli --warehouse W --conf ... args}. */
-  static List<String> command(Path warehouse, List<String> extraJvmOptions, String... args) {
+  public static List<String> command(Path warehouse, List<String> extraJvmOptions, String... args) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(JVM_OPTIONS);
@@ -104,9 +105,9 @@ final class HabaneroProcesses {
   }
 
   /** A finished CLI process. */
-  record Result(int code, String out, String err) {
+  public record Result(int code, String out, String err) {
     /** stdout as lines, blank ones dropped (read-dataset prints JSON lines). */
-    List<String> lines() {
+    public List<String> lines() {
       return Arrays.stream(out.split("\n")).filter(l -> !l.isBlank()).toList();
     }
 
@@ -117,7 +118,8 @@ final class HabaneroProcesses {
   }
 
   /** Runs {@code habanero --warehouse W args} to its end (bounded by {@code timeout}). */
-  static Result run(Path warehouse, Path logDir, String name, Duration timeout, String... args) {
+  public static Result run(
+      Path warehouse, Path logDir, String name, Duration timeout, String... args) {
     try {
       Files.createDirectories(logDir);
       Path out = logDir.resolve(name + ".out");
@@ -145,7 +147,7 @@ final class HabaneroProcesses {
   }
 
   /** A running {@code habanero serve}: its endpoint, and its stderr as it comes. */
-  static final class Server implements AutoCloseable {
+  public static final class Server implements AutoCloseable {
     private final Process process;
     private final List<String> outLines = new CopyOnWriteArrayList<>();
     private final List<String> errLines = new CopyOnWriteArrayList<>();
@@ -189,7 +191,8 @@ final class HabaneroProcesses {
      * Starts {@code habanero --warehouse W serve --port 0} with the operator's key pair in its
      * environment, and waits for its ready line.
      */
-    static Server start(Path warehouse, Path logDir, String key, String secret, String... flags)
+    public static Server start(
+        Path warehouse, Path logDir, String key, String secret, String... flags)
         throws IOException {
       Files.createDirectories(logDir);
       List<String> args = new ArrayList<>(List.of("serve", "--port", "0"));
@@ -202,11 +205,11 @@ final class HabaneroProcesses {
       return new Server(pb.start(), logDir, Duration.ofSeconds(180));
     }
 
-    URI endpoint() {
+    public URI endpoint() {
       return endpoint;
     }
 
-    String stderr() {
+    public String stderr() {
       return String.join("\n", errLines);
     }
 
@@ -257,7 +260,7 @@ final class HabaneroProcesses {
     }
   }
 
-  static void sleep(long millis) {
+  public static void sleep(long millis) {
     try {
       Thread.sleep(millis);
     } catch (InterruptedException e) {
