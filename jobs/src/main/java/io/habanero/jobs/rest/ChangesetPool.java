@@ -106,11 +106,13 @@ final class ChangesetPool {
     /**
      * Queues what was handed over (the changeset's response has been read by now); {@code onEnd}
      * runs after the ingestion.
+     *
+     * @return whether an ingestion was queued (not for a retry of a known clientToken)
      */
-    synchronized void launch(Runnable onEnd) {
+    synchronized boolean launch(Runnable onEnd) {
       if (tasks.isEmpty()) {
         release();
-        return;
+        return false;
       }
       for (Runnable task : tasks) {
         pool.execute(
@@ -124,6 +126,7 @@ final class ChangesetPool {
             });
       }
       tasks.clear();
+      return true;
     }
 
     /** Gives the place back (the request failed before anything was handed over). */

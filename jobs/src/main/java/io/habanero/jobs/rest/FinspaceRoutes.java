@@ -227,9 +227,9 @@ final class FinspaceRoutes {
       place.release();
       throw e;
     }
-    place.launch(() -> logEnd(h));
+    boolean queued = place.launch(() -> logEnd(h));
     log.accept(
-        "accepted "
+        (queued ? "accepted " : "retry of ")
             + datasetId
             + "/"
             + h.changesetId()
@@ -284,9 +284,15 @@ final class FinspaceRoutes {
     try {
       return answer.read(h, place);
     } finally {
-      place.launch(() -> logEnd(h));
+      boolean queued = place.launch(() -> logEnd(h));
       log.accept(
-          "accepted " + req.datasetId() + "/" + h.changesetId() + " (" + req.changeType() + ")");
+          (queued ? "accepted " : "retry of ")
+              + req.datasetId()
+              + "/"
+              + h.changesetId()
+              + " ("
+              + req.changeType()
+              + (queued ? ")" : ", its clientToken's changeset; nothing new runs)"));
     }
   }
 
