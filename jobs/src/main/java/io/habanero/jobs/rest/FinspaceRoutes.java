@@ -150,11 +150,7 @@ final class FinspaceRoutes {
     CreateChangesetRequest req =
         CreateChangesetRequest.builder()
             .datasetId(datasetId)
-            .changeType(
-                required(
-                    enumValue(ChangeType.class, "changeType", b.string("changeType")),
-                    "changeType",
-                    "give REPLACE, APPEND or MODIFY"))
+            .changeType(changeType(b))
             .sourceType(
                 required(
                     enumValue(SourceType.class, "sourceType", b.string("sourceType")),
@@ -181,21 +177,9 @@ final class FinspaceRoutes {
     CreateChangesetRequest req =
         CreateChangesetRequest.builder()
             .datasetId(datasetId)
-            .changeType(
-                required(
-                    enumValue(ChangeType.class, "changeType", b.string("changeType")),
-                    "changeType",
-                    "give REPLACE, APPEND or MODIFY"))
-            .sourceParams(
-                required(
-                    b.map("sourceParams"),
-                    "sourceParams",
-                    "give {\"sourceType\": \"S3\", \"s3SourcePath\": \"<path>\"}"))
-            .formatParams(
-                required(
-                    b.map("formatParams"),
-                    "formatParams",
-                    "give at least {\"formatType\": \"CSV\"} (or JSON, PARQUET, XML)"))
+            .changeType(changeType(b))
+            .sourceParams(v2SourceParams(b))
+            .formatParams(v2FormatParams(b))
             .clientToken(clientToken(b))
             .updatesChangesetId(b.string("updatesChangesetId"))
             .build();
@@ -208,17 +192,7 @@ final class FinspaceRoutes {
     Body b = Body.parse(r.body(), V2_UPDATE);
     UpdateChangesetRequest req =
         new UpdateChangesetRequest(
-            clientToken(b),
-            datasetId,
-            changesetId,
-            required(
-                b.map("sourceParams"),
-                "sourceParams",
-                "give {\"sourceType\": \"S3\", \"s3SourcePath\": \"<path>\"}"),
-            required(
-                b.map("formatParams"),
-                "formatParams",
-                "give at least {\"formatType\": \"CSV\"} (or JSON, PARQUET, XML)"));
+            clientToken(b), datasetId, changesetId, v2SourceParams(b), v2FormatParams(b));
     ChangesetPool.Reservation place = pool.reserve();
     ChangesetHandle h;
     try {
@@ -395,6 +369,29 @@ final class FinspaceRoutes {
       throw WireError.missing(member, fix);
     }
     return value;
+  }
+
+  private static ChangeType changeType(Body b) {
+    return required(
+        enumValue(ChangeType.class, "changeType", b.string("changeType")),
+        "changeType",
+        "give REPLACE, APPEND or MODIFY");
+  }
+
+  /** The later model's sourceParams: required, with the source type as a key. */
+  private static Map<String, String> v2SourceParams(Body b) {
+    return required(
+        b.map("sourceParams"),
+        "sourceParams",
+        "give {\"sourceType\": \"S3\", \"s3SourcePath\": \"<path>\"}");
+  }
+
+  /** The later model's formatParams: required, with the format type as a key. */
+  private static Map<String, String> v2FormatParams(Body b) {
+    return required(
+        b.map("formatParams"),
+        "formatParams",
+        "give at least {\"formatType\": \"CSV\"} (or JSON, PARQUET, XML)");
   }
 
   private static Map<String, String> orEmpty(Map<String, String> m) {
