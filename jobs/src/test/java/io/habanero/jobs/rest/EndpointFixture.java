@@ -65,11 +65,16 @@ final class EndpointFixture implements AutoCloseable {
   private final ByteArrayOutputStream log = new ByteArrayOutputStream();
 
   EndpointFixture(Path warehouse, RestEndpoint.Config config) throws java.io.IOException {
+    this(warehouse, config, Map.of());
+  }
+
+  /** With Habanero settings beyond the warehouse, e.g. {@code role-arn}. */
+  EndpointFixture(Path warehouse, RestEndpoint.Config config, Map<String, String> settings)
+      throws java.io.IOException {
     this.warehouse = warehouse;
-    this.habanero =
-        Habanero.forSession(
-            SharedSpark.get(),
-            io.habanero.HabaneroSettings.of(Map.of("warehouse", warehouse.toString())));
+    Map<String, String> all = new java.util.HashMap<>(settings);
+    all.put("warehouse", warehouse.toString());
+    this.habanero = Habanero.forSession(SharedSpark.get(), io.habanero.HabaneroSettings.of(all));
     PrintStream err = new PrintStream(new TeeStream(log, System.err), true, StandardCharsets.UTF_8);
     this.endpoint = RestEndpoint.start(config, habanero, clock, err);
   }
