@@ -80,7 +80,8 @@ final class Profiler {
     Map<String, Long> top = new HashMap<>();
     Map<String, Long> topRequest = new HashMap<>();
     Map<String, Long> habaneroInclusive = new HashMap<>();
-    Map<String, Long> clientInclusive = new HashMap<>();
+    Map<String, Long> habaneroCallSites = new HashMap<>();
+    Map<String, Long> topClient = new HashMap<>();
     Map<String, Long> monitorByClass = new HashMap<>();
     long samples = 0;
     long requestSamples = 0;
@@ -114,10 +115,17 @@ final class Profiler {
               requestSamples++;
               topRequest.merge(m, 1L, Long::sum);
               inclusive(st, habaneroInclusive, "io.habanero.");
+              for (RecordedFrame fr : st.getFrames()) {
+                if (fr.getMethod() != null
+                    && fr.getMethod().getType().getName().startsWith("io.habanero.")) {
+                  habaneroCallSites.merge(method(fr), 1L, Long::sum);
+                  break;
+                }
+              }
             }
             if (g.equals("benchmark clients (AWS SDK)")) {
               clientSamples++;
-              inclusive(st, clientInclusive, "software.amazon.awssdk.");
+              topClient.merge(m, 1L, Long::sum);
             }
           }
           case "jdk.GarbageCollection" -> {
@@ -135,8 +143,18 @@ final class Profiler {
           }
           case "jdk.JavaMonitorEnter" -> {
             var c = e.getClass("monitorClass");
+            RecordedThread t = e.getThread();
+            RecordedStackTrace st = e.getStackTrace();
+            String where =
+                st == null || st.getFrames().isEmpty() ? "?" : method(st.getFrames().get(0));
             monitorByClass.merge(
-                c == null ? "?" : c.getName(), e.getDuration().toMillis(), Long::sum);
+                group(t == null ? null : t.getJavaName())
+                    + ": "
+                    + (c == null ? "?" : c.getName())
+                    + " in "
+                    + where,
+                e.getDuration().toMillis(),
+                Long::sum);
           }
           default -> {}
         }
@@ -151,7 +169,8 @@ final class Profiler {
     out.put("hotMethodsOnRequestThreads", shares(topRequest, requestSamples, 15));
     out.put(
         "habaneroMethodsOnRequestThreadsInclusive", shares(habaneroInclusive, requestSamples, 15));
-    out.put("sdkMethodsOnClientThreadsInclusive", shares(clientInclusive, clientSamples, 12));
+    out.put("habaneroCallSitesOnRequestThreads", shares(habaneroCallSites, requestSamples, 12));
+    out.put("hotMethodsOnClientThreads", shares(topClient, clientSamples, 10));
     out.put("gcCount", gcCount);
     out.put("gcPausesTotalMs", gcPauses.toMillis());
     out.put("gcLongestPauseMs", gcLongest.toNanos() / 1e6);
@@ -164,7 +183,9 @@ final class Profiler {
   private static void inclusive(RecordedStackTrace st, Map<String, Long> into, String prefix) {
     Set<String> seen = new HashSet<>();
     for (RecordedFrame fr : st.getFrames()) {
-      if (fr.getMethod() != null && fr.getMethod().getType().getName().startsWith(prefix)) {
+      if (fr.getMethod() != null
+          && fr.getMethod().getType().getName().startsWith(prefix)
+          && !fr.getMethod().getType().getName().contains("$$Lambda")) {
         String m = method(fr);
         if (seen.add(m)) {
           into.merge(m, 1L, Long::sum);

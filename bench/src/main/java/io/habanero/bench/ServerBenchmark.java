@@ -68,7 +68,7 @@ import software.amazon.awssdk.services.finspacedata.model.ListChangesetsResponse
  * benchmarks/results/server-latest.md} and {@code .json}.
  *
  * <p>{@code scripts/bench server [--smoke] [--clients C] [--seconds W] [--changesets K] [--datasets
- * D] [--rows R] [--cli-calls N] [--no-jfr] [--out DIR] [--work DIR]}
+ * D] [--rows R] [--cli-calls N] [--jfr|--no-jfr] [--out DIR] [--work DIR]}
  */
 public final class ServerBenchmark {
   static final String GET = "GetChangeset";
@@ -120,12 +120,13 @@ public final class ServerBenchmark {
           case "--rows" -> rows = Long.parseLong(args[++i]);
           case "--cli-calls" -> cliCalls = Integer.parseInt(args[++i]);
           case "--no-jfr" -> jfr = false;
+          case "--jfr" -> jfr = true;
           case "--out" -> out = Path.of(args[++i]);
           case "--work" -> work = Path.of(args[++i]);
           default -> {
             System.err.println(
                 "usage: scripts/bench server [--smoke] [--clients C] [--seconds W]"
-                    + " [--changesets K] [--datasets D] [--rows R] [--cli-calls N] [--no-jfr]"
+                    + " [--changesets K] [--datasets D] [--rows R] [--cli-calls N] [--jfr|--no-jfr]"
                     + " [--out DIR] [--work DIR]");
             System.exit(2);
           }
@@ -408,7 +409,12 @@ public final class ServerBenchmark {
       List<Recorder> recorders = poll(uri, created, windowStart, o.seconds());
       long windowEnd = System.nanoTime();
       if (profiler != null) {
-        result.profile = profiler.stop(work.resolve("server-window.jfr"));
+        try {
+          result.profile = profiler.stop(work.resolve("server-window.jfr"));
+        } catch (IOException | RuntimeException e) {
+          // The profile explains; it is not a result: its failure is reported, the run goes on.
+          result.profile = Map.of("error", String.valueOf(e));
+        }
       }
       BenchSupport.log("window closed; waiting for every changeset to end");
       monitor.awaitAll(Duration.ofMinutes(30));

@@ -178,7 +178,11 @@ final class ServerReport {
     }
     md.append("\n");
 
-    if (r.profile != null) {
+    if (r.profile != null && r.profile.containsKey("error")) {
+      md.append("## Profile of the window (JFR)\n\nNot available: ")
+          .append(r.profile.get("error"))
+          .append("\n\n");
+    } else if (r.profile != null) {
       Map<String, Object> p = r.profile;
       md.append("## Profile of the window (JFR)\n\n");
       md.append("Recording: ")
@@ -212,11 +216,14 @@ final class ServerReport {
           p.get("habaneroMethodsOnRequestThreadsInclusive"));
       table(
           md,
-          "AWS SDK methods on the client threads (inclusive)",
-          p.get("sdkMethodsOnClientThreadsInclusive"));
+          "Where the endpoint's request threads leave Habanero's code (the innermost Habanero"
+              + " frame of each sample)",
+          p.get("habaneroCallSitesOnRequestThreads"));
+      table(md, "Hot methods (top frame), client threads", p.get("hotMethodsOnClientThreads"));
       table(
           md,
-          "Blocked on monitor enter, by monitor class (events over the profile's threshold)",
+          "Blocked on monitor enter (thread group: monitor class in method; events over the"
+              + " profile's 10 ms threshold)",
           p.get("monitorEnterMsByClass"),
           "ms");
     }
