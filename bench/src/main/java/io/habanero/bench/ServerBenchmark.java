@@ -68,7 +68,9 @@ import software.amazon.awssdk.services.finspacedata.model.ListChangesetsResponse
  * benchmarks/results/server-latest.md} and {@code .json}.
  *
  * <p>{@code scripts/bench server [--smoke] [--clients C] [--seconds W] [--changesets K] [--datasets
- * D] [--rows R] [--cli-calls N] [--jfr|--no-jfr] [--out DIR] [--work DIR]}
+ * D] [--rows R] [--cli-calls N] [--think-ms T] [--spark-threads N] [--jfr|--no-jfr] [--out DIR]
+ * [--work DIR]}; {@code --think-ms} makes each client pause between requests (default 0: back to
+ * back).
  */
 public final class ServerBenchmark {
   static final String GET = "GetChangeset";
@@ -95,6 +97,7 @@ public final class ServerBenchmark {
       long rowsPerChangeset,
       int filesPerChangeset,
       int cliCalls,
+      int thinkMs,
       boolean jfr,
       Path out,
       Path work) {
@@ -107,6 +110,7 @@ public final class ServerBenchmark {
       int datasets = o.datasets;
       long rows = o.rowsPerChangeset;
       int cliCalls = o.cliCalls;
+      int thinkMs = o.thinkMs;
       boolean jfr = o.jfr;
       Path out = Path.of("benchmarks/results");
       Path work = o.work;
@@ -119,6 +123,8 @@ public final class ServerBenchmark {
           case "--datasets" -> datasets = Integer.parseInt(args[++i]);
           case "--rows" -> rows = Long.parseLong(args[++i]);
           case "--cli-calls" -> cliCalls = Integer.parseInt(args[++i]);
+          case "--think-ms" -> thinkMs = Integer.parseInt(args[++i]);
+          case "--spark-threads" -> i++; // read by main
           case "--no-jfr" -> jfr = false;
           case "--jfr" -> jfr = true;
           case "--out" -> out = Path.of(args[++i]);
@@ -126,7 +132,9 @@ public final class ServerBenchmark {
           default -> {
             System.err.println(
                 "usage: scripts/bench server [--smoke] [--clients C] [--seconds W]"
-                    + " [--changesets K] [--datasets D] [--rows R] [--cli-calls N] [--jfr|--no-jfr]"
+                    + " [--changesets K] [--datasets D] [--rows R] [--cli-calls N] [--think-ms T]"
+                    + " [--spark-threads N]"
+                    + " [--jfr|--no-jfr]"
                     + " [--out DIR] [--work DIR]");
             System.exit(2);
           }
@@ -142,6 +150,7 @@ public final class ServerBenchmark {
           rows,
           o.filesPerChangeset,
           cliCalls,
+          thinkMs,
           jfr,
           out,
           work);
@@ -149,12 +158,12 @@ public final class ServerBenchmark {
 
     /** The run: 32 clients, 60 s, 8 changesets of 3M rows across 4 datasets. */
     static Options full(Path work) {
-      return new Options(false, 32, 60, 10, 8, 4, 3_000_000, 4, 5, true, null, work);
+      return new Options(false, 32, 60, 10, 8, 4, 3_000_000, 4, 5, 0, true, null, work);
     }
 
     /** A bounded run: 4 clients, 10 s, 2 changesets of 200k rows on 2 datasets. */
     static Options smoke(Path work) {
-      return new Options(true, 4, 10, 2, 2, 2, 200_000, 2, 1, false, null, work);
+      return new Options(true, 4, 10, 2, 2, 2, 200_000, 2, 1, 0, false, null, work);
     }
 
     Options withCliCalls(int n) {
@@ -168,6 +177,7 @@ public final class ServerBenchmark {
           rowsPerChangeset,
           filesPerChangeset,
           n,
+          thinkMs,
           jfr,
           out,
           work);
@@ -356,6 +366,8 @@ public final class ServerBenchmark {
     result.setup.put("rowsPerChangeset", o.rowsPerChangeset());
     result.setup.put("filesPerChangeset", o.filesPerChangeset());
     result.setup.put("cliCallsPerOperation", o.cliCalls());
+    result.setup.put("thinkMs", o.thinkMs());
+    result.setup.put("sparkMaster", spark.sparkContext().master());
 
     List<Planned> plan = generate();
     Habanero habanero =
@@ -611,6 +623,7 @@ public final class ServerBenchmark {
     List<Recorder> recorders = new ArrayList<>();
     List<Thread> threads = new ArrayList<>();
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    int think = o.thinkMs();
     for (int i = 0; i < o.clients(); i++) {
       Recorder rec = new Recorder();
       recorders.add(rec);
@@ -622,6 +635,9 @@ public final class ServerBenchmark {
                   Map<String, Integer> seen = new HashMap<>();
                   ThreadLocalRandom rnd = ThreadLocalRandom.current();
                   for (long k = first; System.nanoTime() < end; k++) {
+                    if (think > 0 && k > first) {
+                      Thread.sleep(think);
+                    }
                     if (k % 2 == 0) {
                       ChangesetResult cs = targets.get(rnd.nextInt(targets.size()));
                       long s = System.nanoTime();
@@ -674,6 +690,8 @@ public final class ServerBenchmark {
                       }
                     }
                   }
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
                 } catch (RuntimeException e) {
                   rec.error("client", e.getClass().getSimpleName(), brief(e.getMessage()));
                 }
@@ -1024,10 +1042,19 @@ public final class ServerBenchmark {
             o.rowsPerChangeset(),
             o.filesPerChangeset(),
             o.cliCalls(),
+            o.thinkMs(),
             o.jfr(),
             o.out(),
             o.work().resolve(o.smoke() ? "server-smoke" : "server"));
-    SparkSession spark = BenchSupport.session("server-benchmark");
+    // --spark-threads N: Spark's task threads (local[N]); fewer than the cores leaves the rest to
+    // the endpoint and its clients.
+    String master = "local[2]";
+    for (int i = 0; i < args.length - 1; i++) {
+      if (args[i].equals("--spark-threads")) {
+        master = "local[" + Integer.parseInt(args[i + 1]) + "]";
+      }
+    }
+    SparkSession spark = BenchSupport.session("server-benchmark", master);
     Result r = new ServerBenchmark(spark, run).run();
     String name = o.smoke() ? "server-smoke" : "server-latest";
     ServerReport.write(r, run, o.out(), name);

@@ -37,8 +37,10 @@ final class ServerReport {
         .append("\n\n");
     md.append("How: one JVM (")
         .append(r.machine.get("cores"))
+        .append(" cores, Spark ")
+        .append(r.setup.get("sparkMaster"))
         .append(
-            " cores, Spark local[2]) runs the REST endpoint (RestEndpoint on the JDK's HTTP"
+            ") runs the REST endpoint (RestEndpoint on the JDK's HTTP"
                 + " server, every request SigV4-verified; ")
         .append(r.setup.get("endpoint"))
         .append(") on a Habanero with a fresh local warehouse, and ")
@@ -64,9 +66,14 @@ final class ServerReport {
         .append(o.seconds())
         .append(
             " s window opens: every client alternates GetChangeset (a random changeset of the"
-                + " run) and ListChangesets (a random dataset, no maxResults), back to back without"
-                + " think time (a closed loop, so the load is as high as the endpoint allows)."
-                + " Latency is the client's: from the SDK call to its return, signing and parsing"
+                + " run) and ListChangesets (a random dataset, no maxResults), ")
+        .append(
+            o.thinkMs() > 0
+                ? "pausing " + o.thinkMs() + " ms after each answer (paced polling)."
+                : "back to back without think time (a closed loop, so the load is as high as the"
+                    + " endpoint allows, and the mean latency is clients / throughput).")
+        .append(
+            " Latency is the client's: from the SDK call to its return, signing and parsing"
                 + " included. An answer counts as an error when the SDK throws, or when it is wrong: a"
                 + " GetChangeset of another changeset, an unknown status or one older than this client"
                 + " saw before, a ListChangesets without exactly the dataset's changesets. \"While"
