@@ -83,6 +83,9 @@ final class Profiler {
     Map<String, Long> habaneroCallSites = new HashMap<>();
     Map<String, Long> topClient = new HashMap<>();
     Map<String, Long> monitorByClass = new HashMap<>();
+    // jdk.ThreadCPULoad: each thread's share of the machine, every 10 s; summed per group (x1e4).
+    Map<String, Long> cpuByGroup = new HashMap<>();
+    long cpuTotal = 0;
     long samples = 0;
     long requestSamples = 0;
     long clientSamples = 0;
@@ -141,6 +144,17 @@ final class Profiler {
             machineCpu.add(e.getDouble("machineTotal"));
             jvmCpu.add(e.getDouble("jvmUser") + e.getDouble("jvmSystem"));
           }
+          case "jdk.ThreadCPULoad" -> {
+            RecordedThread t = e.getThread();
+            String name = t == null ? null : t.getJavaName();
+            String g = group(name);
+            if (g.equals("other") && name != null && name.contains("CompilerThread")) {
+              g = "JIT compiler";
+            }
+            long v = Math.round(1e4 * (e.getFloat("user") + e.getFloat("system")));
+            cpuByGroup.merge(g, v, Long::sum);
+            cpuTotal += v;
+          }
           case "jdk.JavaMonitorEnter" -> {
             var c = e.getClass("monitorClass");
             RecordedThread t = e.getThread();
@@ -164,6 +178,7 @@ final class Profiler {
     out.put("file", file.toString());
     out.put("executionSamples", samples);
     out.put("samplesByThreadGroup", shares(byGroup, samples, 10));
+    out.put("threadCpuByThreadGroup", shares(cpuByGroup, cpuTotal, 10));
     out.put("otherThreads", shares(otherThreads, samples, 8));
     out.put("hotMethods", shares(top, samples, 20));
     out.put("hotMethodsOnRequestThreads", shares(topRequest, requestSamples, 15));

@@ -209,7 +209,13 @@ final class ServerReport {
           .append(" ms of pauses in all, the longest ")
           .append(String.format("%.1f", ((Number) p.get("gcLongestPauseMs")).doubleValue()))
           .append(" ms.\n\n");
-      table(md, "Samples by thread group", p.get("samplesByThreadGroup"));
+      table(
+          md,
+          "Thread CPU by thread group (jdk.ThreadCPULoad, Java threads only: GC threads are not"
+              + " in it; the count is the sum of the 10-s readings, in 1/10,000 of the machine)",
+          p.get("threadCpuByThreadGroup"),
+          "CPU");
+      table(md, "Java stack samples by thread group", p.get("samplesByThreadGroup"));
       table(md, "Threads in \"other\" (digits as N)", p.get("otherThreads"));
       table(md, "Hot methods (top frame), all threads", p.get("hotMethods"));
       table(
