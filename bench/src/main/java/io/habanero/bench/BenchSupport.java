@@ -48,9 +48,14 @@ final class BenchSupport {
 
   /** The one SparkSession both sides of every pair use: local[2], UI off, Delta enabled. */
   static SparkSession session(String appName) {
+    return session(appName, "local[2]");
+  }
+
+  /** The same on another master (e.g. {@code local[1]}). */
+  static SparkSession session(String appName, String master) {
     SparkSession spark =
         SparkSession.builder()
-            .master("local[2]")
+            .master(master)
             .appName(appName)
             .config("spark.ui.enabled", "false")
             .config("spark.sql.shuffle.partitions", "4")

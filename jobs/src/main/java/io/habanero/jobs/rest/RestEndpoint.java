@@ -177,12 +177,15 @@ public final class RestEndpoint implements AutoCloseable {
   /**
    * The JDK server reads its timeouts once, from system properties, when its first server starts: a
    * request (headers and body) must arrive within {@code timeout}, and a response be taken within
-   * twice that. Values the operator set with -D are kept.
+   * twice that. TCP_NODELAY is on: the server writes a response's headers and body apart, and with
+   * Nagle's algorithm the body waits for the client's delayed ACK (about 40 ms on Linux), which put
+   * a floor of ~50 ms under every response. Values the operator set with -D are kept.
    */
   private static void applyTimeouts(Duration timeout) {
     long s = Math.max(1, timeout.toSeconds());
     System.getProperties().putIfAbsent("sun.net.httpserver.maxReqTime", String.valueOf(s));
     System.getProperties().putIfAbsent("sun.net.httpserver.maxRspTime", String.valueOf(2 * s));
+    System.getProperties().putIfAbsent("sun.net.httpserver.nodelay", "true");
   }
 
   private void handle(HttpExchange ex) {
