@@ -170,8 +170,17 @@ public final class ChangesetLog {
    */
   public List<ChangesetRecord> inFlight(String datasetId) {
     List<ChangesetRecord> out = new ArrayList<>();
-    inFlightIds(datasetId, out);
+    inFlightIds(datasetId, out, false);
     return out;
+  }
+
+  /**
+   * Resolves the dataset's in-flight changesets whose owner died, so that what readers see next
+   * (statuses, retirements) is current. The ones this JVM runs are alive and are not read: for a
+   * server that runs a dataset's changesets itself, this is one listing.
+   */
+  public void resolveInFlight(String datasetId) {
+    inFlightIds(datasetId, new ArrayList<>(), true);
   }
 
   /**
@@ -179,13 +188,18 @@ public final class ChangesetLog {
    * whose create has marked it but not yet written its record.
    */
   public boolean othersInFlight(String datasetId, String changesetId) {
-    return inFlightIds(datasetId, new ArrayList<>()).stream()
+    return inFlightIds(datasetId, new ArrayList<>(), false).stream()
         .anyMatch(id -> !id.equals(changesetId));
   }
 
-  private List<String> inFlightIds(String datasetId, List<ChangesetRecord> records) {
+  private List<String> inFlightIds(
+      String datasetId, List<ChangesetRecord> records, boolean skipOwnRunning) {
     List<String> ids = new ArrayList<>();
     for (ChangesetIndex.InFlight f : index.inFlight(datasetId)) {
+      if (skipOwnRunning && RUNNING_IN_THIS_JVM.contains(f.changesetId())) {
+        ids.add(f.changesetId());
+        continue;
+      }
       Optional<ChangesetRecord> r = find(datasetId, f.changesetId());
       boolean abandoned =
           r.isEmpty() && System.currentTimeMillis() - f.markedAt() > leaseTimeoutMillis;

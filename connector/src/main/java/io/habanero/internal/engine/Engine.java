@@ -197,7 +197,7 @@ public final class Engine implements AutoCloseable {
   public ChangesetSummary get(String datasetId, String changesetId) {
     Ids.check("datasetId", datasetId);
     Ids.check("changesetId", changesetId);
-    log.inFlight(datasetId); // resolves changesets whose process died, so retirements are current
+    log.resolveInFlight(datasetId); // changesets whose process died, so retirements are current
     return mapping.toSummary(reader.requireRecord(datasetId, changesetId));
   }
 
@@ -205,7 +205,7 @@ public final class Engine implements AutoCloseable {
   public Changeset describe(String datasetId, String changesetId) {
     Ids.check("datasetId", datasetId);
     Ids.check("changesetId", changesetId);
-    log.inFlight(datasetId);
+    log.resolveInFlight(datasetId);
     return mapping.toChangeset(reader.requireRecord(datasetId, changesetId));
   }
 
@@ -227,7 +227,7 @@ public final class Engine implements AutoCloseable {
       throw Errors.datasetNotFound(datasetId);
     }
     long from = PageTokens.decode(nextToken, datasetId, log);
-    log.inFlight(datasetId);
+    log.resolveInFlight(datasetId);
     ChangesetLog.Page page = log.page(datasetId, from, max);
     List<ChangesetSummary> out = new ArrayList<>(page.records().size());
     for (ChangesetRecord r : page.records()) {

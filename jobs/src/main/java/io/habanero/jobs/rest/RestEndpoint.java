@@ -113,6 +113,15 @@ public final class RestEndpoint implements AutoCloseable {
     }
   }
 
+  /**
+   * The system property that sets how many threads answer requests (default {@value
+   * #DEFAULT_REQUEST_THREADS}). Requests are short file reads; more threads than that only contend
+   * for the JDK server's event lock and for the CPU that ingestion uses.
+   */
+  public static final String REQUEST_THREADS_PROPERTY = "habanero.serve.request-threads";
+
+  public static final int DEFAULT_REQUEST_THREADS = 16;
+
   private final Config config;
   private final HttpServer server;
   private final ExecutorService requests;
@@ -137,7 +146,7 @@ public final class RestEndpoint implements AutoCloseable {
     AtomicInteger n = new AtomicInteger();
     this.requests =
         Executors.newFixedThreadPool(
-            64,
+            Integer.getInteger(REQUEST_THREADS_PROPERTY, DEFAULT_REQUEST_THREADS),
             r -> {
               Thread t = new Thread(r, "habanero-serve-http-" + n.incrementAndGet());
               t.setDaemon(true);
@@ -189,7 +198,7 @@ public final class RestEndpoint implements AutoCloseable {
   }
 
   private void handle(HttpExchange ex) {
-    String requestId = UUID.randomUUID().toString();
+    String requestId = requestId();
     long start = System.nanoTime();
     int status;
     String body;
@@ -241,6 +250,17 @@ public final class RestEndpoint implements AutoCloseable {
               TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),
               who));
     }
+  }
+
+  /**
+   * A random (version 4) UUID from the thread's own generator: a request id must be unique, not
+   * unguessable, and {@code UUID.randomUUID()} serialises every request thread on one SecureRandom.
+   */
+  private static String requestId() {
+    java.util.concurrent.ThreadLocalRandom r = java.util.concurrent.ThreadLocalRandom.current();
+    long hi = (r.nextLong() & ~0xF000L) | 0x4000L;
+    long lo = (r.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+    return new UUID(hi, lo).toString();
   }
 
   private WireRequest read(HttpExchange ex) throws IOException {
