@@ -381,7 +381,10 @@ public final class ServerBenchmark {
             + config.maxRunning()
             + " changesets running, "
             + config.maxQueued()
-            + " waiting at most; 64 request threads (the endpoint's)");
+            + " waiting at most; "
+            + Integer.getInteger(
+                RestEndpoint.REQUEST_THREADS_PROPERTY, RestEndpoint.DEFAULT_REQUEST_THREADS)
+            + " request threads)");
     List<ChangesetResult> created = new ArrayList<>();
     try (PrintStream log =
             new PrintStream(Files.newOutputStream(endpointLog), true, StandardCharsets.UTF_8);
