@@ -264,4 +264,71 @@ class FinspaceDataCurrentClientTest {
                       .isEqualTo("UnrecognizedClientException"));
     }
   }
+
+  @Test
+  void aChangesetWhoseCliProcessWasKilledIsResolvedByGetChangeset() throws Exception {
+    String ds = "killed";
+    // A first, small changeset; then a large one in a CLI process that is killed with -9.
+    cli(
+        "create-small",
+        "create-changeset",
+        "--dataset-id",
+        ds,
+        "--change-type",
+        "APPEND",
+        "--source-params",
+        "s3SourcePath=" + csv("id,name\n0,zero\n"),
+        "--format-type",
+        "CSV");
+    Path big = tmp.resolve("big").resolve("big.csv");
+    Files.createDirectories(big.getParent());
+    try (var w = Files.newBufferedWriter(big)) {
+      w.write("id,name\n");
+      for (int i = 1; i <= 1_000_000; i++) {
+        w.write(i + ",n" + i + "\n");
+      }
+    }
+    Process p =
+        HabaneroProcesses.start(
+            warehouse,
+            tmp.resolve("logs"),
+            "create-killed",
+            "create-changeset",
+            "--dataset-id",
+            ds,
+            "--change-type",
+            "APPEND",
+            "--source-params",
+            "s3SourcePath=" + big,
+            "--format-type",
+            "CSV");
+    String victim = null;
+    long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+    try {
+      while (victim == null && System.nanoTime() < deadline && p.isAlive()) {
+        for (ChangesetSummary c : client.listChangesets(r -> r.datasetId(ds)).changesets()) {
+          if (c.status() == IngestionStatus.RUNNING) {
+            victim = c.changesetId();
+          }
+        }
+        HabaneroProcesses.sleep(100);
+      }
+    } finally {
+      p.destroyForcibly(); // SIGKILL
+      p.waitFor();
+    }
+    assertThat(victim).as("the CLI's changeset was seen RUNNING before the kill").isNotNull();
+    String id = victim;
+
+    // The endpoint's GetChangeset resolves it: never RUNNING forever, and all or nothing.
+    GetChangesetResponse after = await(client, ds, id);
+    long rows = cli("read-after", "read-dataset", "--dataset-id", ds).lines().size();
+    if (after.status() == IngestionStatus.FAILED) {
+      assertThat(after.errorInfo().errorMessage()).contains("pid " + p.pid());
+      assertThat(rows).isEqualTo(1);
+    } else {
+      assertThat(after.status()).isEqualTo(IngestionStatus.SUCCESS);
+      assertThat(rows).isEqualTo(1_000_001);
+    }
+  }
 }

@@ -146,6 +146,22 @@ public final class HabaneroProcesses {
     }
   }
 
+  /**
+   * Starts {@code habanero --warehouse W args} without waiting for it; its output goes to {@code
+   * logDir/name.out} and {@code .err}.
+   */
+  public static Process start(Path warehouse, Path logDir, String name, String... args) {
+    try {
+      Files.createDirectories(logDir);
+      return new ProcessBuilder(command(warehouse, List.of(), args))
+          .redirectOutput(logDir.resolve(name + ".out").toFile())
+          .redirectError(logDir.resolve(name + ".err").toFile())
+          .start();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** A running {@code habanero serve}: its endpoint, and its stderr as it comes. */
   public static final class Server implements AutoCloseable {
     private final Process process;
