@@ -195,18 +195,20 @@ public final class Engine implements AutoCloseable {
 
   /** GetChangeset: a constant number of reads. */
   public ChangesetSummary get(String datasetId, String changesetId) {
-    Ids.check("datasetId", datasetId);
-    Ids.check("changesetId", changesetId);
-    log.resolveInFlight(datasetId); // changesets whose process died, so retirements are current
-    return mapping.toSummary(reader.requireRecord(datasetId, changesetId));
+    return mapping.toSummary(current(datasetId, changesetId));
   }
 
   /** The changeset in the seed's shape, as readers now see it. */
   public Changeset describe(String datasetId, String changesetId) {
+    return mapping.toChangeset(current(datasetId, changesetId));
+  }
+
+  /** The changeset's record after resolving the dataset's changesets whose process died. */
+  private ChangesetRecord current(String datasetId, String changesetId) {
     Ids.check("datasetId", datasetId);
     Ids.check("changesetId", changesetId);
-    log.resolveInFlight(datasetId);
-    return mapping.toChangeset(reader.requireRecord(datasetId, changesetId));
+    log.resolveInFlight(datasetId); // so statuses and retirements are current
+    return reader.requireRecord(datasetId, changesetId);
   }
 
   /** ListChangesets, oldest first: reads the page's records only. */

@@ -29,7 +29,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.Executor;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -165,7 +167,7 @@ final class FinspaceRoutes {
             .clientToken(clientToken(b))
             .updatesChangesetId(b.string("updatesChangesetId"))
             .build();
-    Changeset c = submit(req, (h, res) -> habanero.describeChangeset(datasetId, h.changesetId()));
+    Changeset c = submit(req, h -> habanero.describeChangeset(datasetId, h.changesetId()));
     return ok(WireShapes.seedChangeset(c));
   }
 
@@ -183,7 +185,7 @@ final class FinspaceRoutes {
             .clientToken(clientToken(b))
             .updatesChangesetId(b.string("updatesChangesetId"))
             .build();
-    ChangesetHandle h = submit(req, (handle, res) -> handle);
+    ChangesetHandle h = submit(req, handle -> handle);
     return ok(WireShapes.object("datasetId", h.datasetId(), "changesetId", h.changesetId()));
   }
 
@@ -193,23 +195,12 @@ final class FinspaceRoutes {
     UpdateChangesetRequest req =
         new UpdateChangesetRequest(
             clientToken(b), datasetId, changesetId, v2SourceParams(b), v2FormatParams(b));
-    ChangesetPool.Reservation place = pool.reserve();
-    ChangesetHandle h;
-    try {
-      h = habanero.submitUpdateChangeset(req, progress(datasetId), place);
-    } catch (RuntimeException e) {
-      place.release();
-      throw e;
-    }
-    boolean queued = place.launch(() -> logEnd(h));
-    log.accept(
-        (queued ? "accepted " : "retry of ")
-            + datasetId
-            + "/"
-            + h.changesetId()
-            + " (UpdateChangeset of "
-            + changesetId
-            + ")");
+    ChangesetHandle h =
+        submit(
+            datasetId,
+            "UpdateChangeset of " + changesetId,
+            place -> habanero.submitUpdateChangeset(req, progress(datasetId), place),
+            handle -> handle);
     return ok(WireShapes.object("changesetId", h.changesetId(), "datasetId", h.datasetId()));
   }
 
@@ -241,31 +232,43 @@ final class FinspaceRoutes {
                 new ListChangesetsRequest(datasetId, max == null ? null : max.intValue(), token))));
   }
 
-  /** What a create returns, read before the ingestion is queued (so it is PENDING). */
-  private interface Answer<T> {
-    T read(ChangesetHandle h, ChangesetPool.Reservation place);
+  private <T> T submit(CreateChangesetRequest req, Function<ChangesetHandle, T> answer) {
+    return submit(
+        req.datasetId(),
+        String.valueOf(req.changeType()),
+        place -> habanero.submitChangeset(req, progress(req.datasetId()), place),
+        answer);
   }
 
-  private <T> T submit(CreateChangesetRequest req, Answer<T> answer) {
+  /**
+   * Submits a changeset on a reserved place of the pool (429 when there is none; the place is given
+   * back if the submission fails) and reads the answer before the ingestion is queued, so a new
+   * changeset is answered PENDING.
+   */
+  private <T> T submit(
+      String datasetId,
+      String what,
+      Function<Executor, ChangesetHandle> submission,
+      Function<ChangesetHandle, T> answer) {
     ChangesetPool.Reservation place = pool.reserve();
     ChangesetHandle h;
     try {
-      h = habanero.submitChangeset(req, progress(req.datasetId()), place);
+      h = submission.apply(place);
     } catch (RuntimeException e) {
       place.release();
       throw e;
     }
     try {
-      return answer.read(h, place);
+      return answer.apply(h);
     } finally {
       boolean queued = place.launch(() -> logEnd(h));
       log.accept(
           (queued ? "accepted " : "retry of ")
-              + req.datasetId()
+              + datasetId
               + "/"
               + h.changesetId()
               + " ("
-              + req.changeType()
+              + what
               + (queued ? ")" : ", its clientToken's changeset; nothing new runs)"));
     }
   }
